@@ -1,0 +1,71 @@
+"""The application factory. Engines and the library are built in the lifespan, not at import."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from habitloop.api.context import AppContext
+from habitloop.api.errors import install_error_handlers
+from habitloop.api.metrics import AppMetrics
+from habitloop.api.middleware import BodyLimitMiddleware, MetricsMiddleware
+from habitloop.auth import resolve_secret
+from habitloop.checkins.endpoints import router as checkins_router
+from habitloop.db import Database, create_db_engine
+from habitloop.db.migrate import is_up_to_date
+from habitloop.errors import Unavailable
+from habitloop.health.endpoints import router as health_router
+from habitloop.logging import configure_logging
+from habitloop.plans.endpoints import router as plans_router
+from habitloop.settings import Settings, load_settings
+from habitloop.tasks.endpoints import router as tasks_router
+from habitloop.tasks.files import configured_library
+from habitloop.tasks.service import LibraryCache, ensure_library
+from habitloop.users.endpoints import router as users_router
+
+API_VERSION = "1.0.0"
+
+
+def build_context(settings: Settings, metrics: AppMetrics) -> AppContext:
+    """Connect, check the schema, load the configured library if the database lacks it."""
+    db = Database(create_db_engine(settings))
+    try:
+        if not is_up_to_date(db.engine):
+            raise Unavailable("the database schema is not current; run `habitloop db upgrade`")
+        with db.transaction(write=True) as session:
+            ensure_library(session, configured_library(settings))
+        secret = resolve_secret(settings)
+    except Exception:
+        db.dispose()
+        raise
+    return AppContext(settings, db, LibraryCache(), secret, metrics)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or load_settings()
+    metrics = AppMetrics()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(settings.log_level, json=settings.log_json)
+        ctx = build_context(settings, metrics)
+        app.state.ctx = ctx
+        try:
+            yield
+        finally:
+            ctx.db.dispose()
+
+    app = FastAPI(
+        title="habitloop",
+        version=API_VERSION,
+        summary="Daily wellness plans that learn from what each user does with them.",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    for router in (health_router, users_router, checkins_router, plans_router, tasks_router):
+        app.include_router(router)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
+    return app

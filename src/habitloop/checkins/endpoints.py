@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from habitloop.api.deps import OwnUserId, WriteSession
+from habitloop.api.responses import ERRORS
+from habitloop.checkins import service
+from habitloop.checkins.schemas import CheckinIn, CheckinOut
+
+router = APIRouter(prefix="/api/v1/users", tags=["check-ins"], responses=ERRORS)
+
+
+@router.post("/{user_id}/checkins", response_model=CheckinOut, status_code=201)
+def post_checkin(user_id: OwnUserId, body: CheckinIn, session: WriteSession) -> CheckinOut:
+    return service.record_checkin(session, user_id, body)

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from datetime import date
+from uuid import UUID
+
+from sqlalchemy.orm import Session
+
+from habitloop.checkins import repository as repo
+from habitloop.checkins.schemas import CheckinIn, CheckinOut
+from habitloop.core.modes import CheckinSignals, ModeDecision, ModeSource, decide_mode
+from habitloop.core.vocab import Mode
+from habitloop.models import CheckinRow
+from habitloop.users.service import require_user
+
+
+def record_checkin(session: Session, user_id: UUID, data: CheckinIn) -> CheckinOut:
+    """Store the day's check-in (a second one for the same date replaces the first)."""
+    require_user(session, user_id)
+    previous = repo.latest_on_or_before(session, user_id, data.date)
+    last_known = Mode(previous.mode) if previous and previous.checkin_date < data.date else None
+    signals = CheckinSignals(data.energy, data.sleep_hours, data.readiness, data.stress, data.mode)
+    decision = decide_mode(signals, last_known=last_known)
+    repo.replace_checkin(
+        session,
+        CheckinRow(
+            user_id=user_id,
+            checkin_date=data.date,
+            energy=data.energy,
+            sleep_hours=data.sleep_hours,
+            readiness=data.readiness,
+            stress=data.stress,
+            mode_override=data.mode.value if data.mode else None,
+            mode=decision.mode.value,
+            mode_source=decision.source.value,
+            mode_score=decision.score,
+        ),
+    )
+    return CheckinOut(
+        date=data.date, mode=decision.mode, mode_source=decision.source, mode_score=decision.score
+    )
+
+
+def mode_for_day(session: Session, user_id: UUID, day: date, override: Mode | None) -> ModeDecision:
+    """The plan's mode: the request's override, the day's check-in, the last known, or medium."""
+    if override is not None:
+        return ModeDecision(override, ModeSource.OVERRIDE, None)
+    row = repo.latest_on_or_before(session, user_id, day)
+    if row is None:
+        return decide_mode(None)
+    if row.checkin_date == day:
+        return ModeDecision(Mode(row.mode), ModeSource(row.mode_source), row.mode_score)
+    return ModeDecision(Mode(row.mode), ModeSource.LAST_KNOWN, None)

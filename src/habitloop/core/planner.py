@@ -1,0 +1,203 @@
+"""A day's plan: one item per active category, placed in the user's waking day, with reasons.
+
+The waking day (wake to sleep) is cut into five blocks: morning (first 1/8), peak (next 3/16),
+midday (next 1/8), afternoon (next 3/8) and wind-down (last 3/16); for a 07:00-23:00 day that is
+07:00, 09:00, 12:00, 14:00 and 20:00. A task sits in the block its time of day names: morning
+tasks in the morning block (focus work in the peak block), afternoon tasks in the afternoon
+(meals at midday), evening tasks in the wind-down, and ``any`` tasks in their category's usual
+block. Items in one block follow each other with five minutes between them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, time
+from random import Random
+from uuid import UUID
+
+from habitloop.core.library import Library, Task
+from habitloop.core.policies.base import Policy, SlotContext
+from habitloop.core.scoring import (
+    CategoryCandidates,
+    GroupUse,
+    ScoreWeights,
+    category_candidates,
+    score_table,
+)
+from habitloop.core.vocab import (
+    Archetype,
+    Category,
+    Mode,
+    Phase,
+    Strategy,
+    TimeBlock,
+    TimeOfDay,
+)
+
+BLOCK_STARTS: tuple[tuple[TimeBlock, float], ...] = (
+    (TimeBlock.MORNING, 0.0),
+    (TimeBlock.PEAK, 0.125),
+    (TimeBlock.MIDDAY, 0.3125),
+    (TimeBlock.AFTERNOON, 0.4375),
+    (TimeBlock.WIND_DOWN, 0.8125),
+)
+BLOCK_ORDER = {block: i for i, (block, _) in enumerate(BLOCK_STARTS)}
+GAP_MINUTES = 5
+
+USUAL_BLOCK: Mapping[Category, TimeBlock] = {
+    Category.HYDRATION: TimeBlock.MORNING,
+    Category.MOVEMENT: TimeBlock.MORNING,
+    Category.NUTRITION: TimeBlock.MIDDAY,
+    Category.FOCUS: TimeBlock.PEAK,
+    Category.WELLNESS: TimeBlock.AFTERNOON,
+    Category.RECOVERY: TimeBlock.AFTERNOON,
+    Category.SLEEP: TimeBlock.WIND_DOWN,
+}
+
+
+def block_for(task: Task) -> TimeBlock:
+    tod = task.time_of_day
+    if tod is TimeOfDay.MORNING:
+        return TimeBlock.PEAK if task.category is Category.FOCUS else TimeBlock.MORNING
+    if tod is TimeOfDay.AFTERNOON:
+        return TimeBlock.MIDDAY if task.category is Category.NUTRITION else TimeBlock.AFTERNOON
+    if tod is TimeOfDay.EVENING:
+        return TimeBlock.WIND_DOWN
+    return USUAL_BLOCK[task.category]
+
+
+def _minutes(t: time) -> int:
+    return t.hour * 60 + t.minute
+
+
+def block_starts(wake: time, sleep: time) -> dict[TimeBlock, int]:
+    """Minutes after midnight at which each block starts; a sleep time past midnight is fine."""
+    awake = (_minutes(sleep) - _minutes(wake)) % (24 * 60) or 16 * 60
+    return {block: _minutes(wake) + round(share * awake) for block, share in BLOCK_STARTS}
+
+
+def clock(minutes: int) -> str:
+    minutes %= 24 * 60
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+@dataclass(frozen=True, slots=True)
+class PlanInput:
+    day: date
+    archetype: Archetype
+    mode: Mode
+    phase: Phase
+    categories: tuple[Category, ...]
+    rotation: Mapping[str, GroupUse]
+    rotation_days: int
+    wake: time = time(7, 0)
+    sleep: time = time(23, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedItem:
+    task: Task
+    time_block: TimeBlock
+    start_time: str
+    score: float
+    propensity: float
+    reason: str
+    explored: bool
+    rotation_fallback: bool
+    candidates: tuple[tuple[UUID, float], ...]
+    excluded_groups: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PlanDraft:
+    items: tuple[PlannedItem, ...]
+    strategy: Strategy
+    policy_version: str
+
+
+def _rotation_note(slot: CategoryCandidates, days: int) -> str:
+    if days <= 0:
+        return ""
+    span = "day" if days == 1 else f"{days} days"
+    if slot.rotation_fallback:
+        return (
+            f"every {slot.category.value} variation was used in the last {span}; "
+            "this is the least recently used"
+        )
+    return f"not used in the last {span}"
+
+
+def _reason(
+    strategy: Strategy, inp: PlanInput, slot: CategoryCandidates, index: int, explored: bool
+) -> str:
+    chosen = slot.candidates[index]
+    who = inp.archetype.display_name
+    if strategy is Strategy.STATIC:
+        head = f"the {who} template's pick for {slot.category.value}"
+    else:
+        head = (
+            f"fits a {who} ({chosen.archetype_fit:.2f}) "
+            f"on a {inp.mode.value}-energy day ({chosen.mode_fit:.2f})"
+        )
+        if explored:
+            head = f"a change to explore; {head}"
+    note = _rotation_note(slot, inp.rotation_days)
+    return f"{head}; {note}" if note else head
+
+
+def choose_slot(
+    policy: Policy,
+    state: object,
+    inp: PlanInput,
+    slot: CategoryCandidates,
+    rng: Random,
+) -> PlannedItem:
+    """One policy decision for one category, with everything the decision log keeps."""
+    context = SlotContext(inp.day, slot.category, inp.archetype, inp.mode, inp.phase)
+    choice = policy.select(state, slot.candidates, context, rng)
+    chosen = slot.candidates[choice.index]
+    return PlannedItem(
+        task=chosen.task,
+        time_block=block_for(chosen.task),
+        start_time="",
+        score=chosen.score,
+        propensity=choice.propensity,
+        reason=_reason(policy.strategy, inp, slot, choice.index, choice.explored),
+        explored=choice.explored,
+        rotation_fallback=chosen.rotation_fallback,
+        candidates=tuple((c.task.id, c.score) for c in slot.candidates),
+        excluded_groups=slot.excluded_groups,
+    )
+
+
+def place(items: Sequence[PlannedItem], wake: time, sleep: time) -> tuple[PlannedItem, ...]:
+    """Give each item a start time inside its block, blocks in day order."""
+    starts = block_starts(wake, sleep)
+    cursor = dict(starts)
+    ordered = sorted(items, key=lambda it: (BLOCK_ORDER[it.time_block], it.task.category.value))
+    placed = []
+    for item in ordered:
+        at = cursor[item.time_block]
+        cursor[item.time_block] = at + item.task.duration_minutes + GAP_MINUTES
+        placed.append(replace(item, start_time=clock(at)))
+    return tuple(placed)
+
+
+def build_plan(
+    library: Library,
+    inp: PlanInput,
+    policy: Policy,
+    rng: Random,
+    weights: ScoreWeights,
+    state: object = None,
+) -> PlanDraft:
+    table = score_table(library, inp.archetype, inp.mode, weights)
+    items = []
+    for category in inp.categories:
+        ranked = table.get(category, ())
+        if not ranked:
+            continue
+        slot = category_candidates(ranked, category, inp.rotation, inp.day, inp.rotation_days)
+        items.append(choose_slot(policy, state, inp, slot, rng))
+    return PlanDraft(place(items, inp.wake, inp.sleep), policy.strategy, policy.version)

@@ -1,0 +1,50 @@
+"""What every policy shares: the slot it chooses for and the choice it returns.
+
+A policy is a small immutable value with ``select(state, candidates, context, rng)``. Randomness
+comes only from the generator passed in, so the same seed gives the same choice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from random import Random
+from typing import Protocol
+
+from habitloop.core.scoring import Candidate
+from habitloop.core.vocab import Archetype, Category, Mode, Phase, Strategy
+
+
+@dataclass(frozen=True, slots=True)
+class SlotContext:
+    """What the policy sees about the slot (one category of one user's day)."""
+
+    day: date
+    category: Category
+    archetype: Archetype
+    mode: Mode
+    phase: Phase
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    index: int
+    propensity: float
+    explored: bool = False
+
+
+class Policy(Protocol):
+    @property
+    def strategy(self) -> Strategy: ...
+
+    @property
+    def version(self) -> str: ...
+
+    def select(
+        self,
+        state: object,
+        candidates: Sequence[Candidate],
+        context: SlotContext,
+        rng: Random,
+    ) -> Selection: ...

@@ -1,0 +1,47 @@
+"""Alembic migrations driven from code, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine
+
+SCRIPT_LOCATION = "habitloop:migrations"
+
+
+def alembic_config(engine: Engine) -> Config:
+    config = Config()
+    config.set_main_option("script_location", SCRIPT_LOCATION)
+    config.set_main_option("file_template", "%%(year)d_%%(month).2d_%%(day).2d_%%(rev)s_%%(slug)s")
+    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    return config
+
+
+def _run(engine: Engine, action: str, revision: str) -> None:
+    config = alembic_config(engine)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        getattr(command, action)(config, revision)
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    _run(engine, "upgrade", revision)
+
+
+def downgrade(engine: Engine, revision: str = "-1") -> None:
+    _run(engine, "downgrade", revision)
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def head_revision(engine: Engine) -> str | None:
+    return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+
+
+def is_up_to_date(engine: Engine) -> bool:
+    return current_revision(engine) == head_revision(engine)

@@ -1,0 +1,23 @@
+"""ORM tables, one file per table. Importing this package registers them all on ``Base``."""
+
+from habitloop.models.base import Base
+from habitloop.models.checkin import CheckinRow
+from habitloop.models.decision import DecisionRow
+from habitloop.models.library_state import LibraryStateRow
+from habitloop.models.plan import PlanRow
+from habitloop.models.plan_item import PlanItemRow
+from habitloop.models.rotation import RotationRow
+from habitloop.models.task import TaskRow
+from habitloop.models.user import UserRow
+
+__all__ = [
+    "Base",
+    "CheckinRow",
+    "DecisionRow",
+    "LibraryStateRow",
+    "PlanItemRow",
+    "PlanRow",
+    "RotationRow",
+    "TaskRow",
+    "UserRow",
+]

@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import String, func
+from sqlalchemy.orm import Mapped, mapped_column
+
+from habitloop.models.base import Base, Timestamped
+
+
+class UserRow(Timestamped, Base):
+    __tablename__ = "users"
+
+    user_id: Mapped[UUID] = mapped_column(primary_key=True)
+    archetype: Mapped[str] = mapped_column(String(32))
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    wake_time: Mapped[time]
+    sleep_time: Mapped[time]
+    categories: Mapped[list[Any]]
+    goals: Mapped[list[Any]]
+    learning_phase: Mapped[str] = mapped_column(String(16), default="discovery")
+    phase_since: Mapped[date | None]
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())

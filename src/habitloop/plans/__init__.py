@@ -1,0 +1,1 @@
+"""Daily plans: generation, storage, rotation state and the decision log."""

@@ -1,0 +1,118 @@
+"""Settings from the environment (prefix ``HABITLOOP_``), built by ``load_settings``, never at
+import.
+
+The plain names an existing deployment's ``.env`` uses (``ENABLE_DYNAMIC_PLANS``,
+``TASK_LIBRARY_VERSION``, ``FEEDBACK_COLLECTION_ENABLED``, ``ADAPTIVE_LEARNING_ENABLED``,
+``WEEKLY_SUMMARIES_ENABLED``, ``ROTATION_THRESHOLD_HOURS``) are read as well.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from habitloop.core.vocab import Strategy
+
+MIN_SECRET_LENGTH = 32
+
+
+def _env(name: str, *, legacy: bool = False) -> Any:
+    names = [f"HABITLOOP_{name}", name] if legacy else [f"HABITLOOP_{name}"]
+    return AliasChoices(name.lower(), *names)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", extra="ignore", populate_by_name=True, frozen=True
+    )
+
+    environment: Literal["development", "production"] = Field(
+        "development", validation_alias=_env("ENVIRONMENT")
+    )
+    database_url: str = Field("sqlite:///./habitloop.db", validation_alias=_env("DATABASE_URL"))
+    db_pool_size: int = Field(10, ge=1, le=200, validation_alias=_env("DB_POOL_SIZE"))
+    db_max_overflow: int = Field(10, ge=0, le=200, validation_alias=_env("DB_MAX_OVERFLOW"))
+    sqlite_busy_timeout_ms: int = Field(
+        10_000, ge=0, le=600_000, validation_alias=_env("SQLITE_BUSY_TIMEOUT_MS")
+    )
+
+    jwt_secret: SecretStr | None = Field(None, validation_alias=_env("JWT_SECRET"))
+    jwt_secret_file: Path | None = Field(None, validation_alias=_env("JWT_SECRET_FILE"))
+    token_ttl_seconds: int = Field(
+        3600, ge=60, le=366 * 86400, validation_alias=_env("TOKEN_TTL_SECONDS")
+    )
+
+    enable_dynamic_plans: bool = Field(
+        True, validation_alias=_env("ENABLE_DYNAMIC_PLANS", legacy=True)
+    )
+    task_library_version: str = Field(
+        "v1", min_length=1, validation_alias=_env("TASK_LIBRARY_VERSION", legacy=True)
+    )
+    task_library_path: Path | None = Field(None, validation_alias=_env("TASK_LIBRARY_PATH"))
+    feedback_collection_enabled: bool = Field(
+        True, validation_alias=_env("FEEDBACK_COLLECTION_ENABLED", legacy=True)
+    )
+    adaptive_learning_enabled: bool = Field(
+        True, validation_alias=_env("ADAPTIVE_LEARNING_ENABLED", legacy=True)
+    )
+    weekly_summaries_enabled: bool = Field(
+        True, validation_alias=_env("WEEKLY_SUMMARIES_ENABLED", legacy=True)
+    )
+    rotation_threshold_hours: int = Field(
+        48, ge=0, le=24 * 14, validation_alias=_env("ROTATION_THRESHOLD_HOURS", legacy=True)
+    )
+
+    default_strategy: Strategy = Field(Strategy.DYNAMIC, validation_alias=_env("DEFAULT_STRATEGY"))
+    archetype_weight: float = Field(0.7, ge=0, le=1, validation_alias=_env("ARCHETYPE_WEIGHT"))
+    mode_weight: float = Field(0.3, ge=0, le=1, validation_alias=_env("MODE_WEIGHT"))
+    exploration_epsilon: float = Field(
+        0.1, ge=0, le=1, validation_alias=_env("EXPLORATION_EPSILON")
+    )
+    plan_seed_salt: str = Field("habitloop", validation_alias=_env("PLAN_SEED_SALT"))
+
+    max_body_bytes: int = Field(
+        1_048_576, ge=1024, le=64 * 1_048_576, validation_alias=_env("MAX_BODY_BYTES")
+    )
+    log_level: Literal["debug", "info", "warning", "error"] = Field(
+        "info", validation_alias=_env("LOG_LEVEL")
+    )
+    log_json: bool = Field(False, validation_alias=_env("LOG_JSON"))
+
+    @model_validator(mode="after")
+    def _safe_in_production(self) -> Settings:
+        if self.archetype_weight + self.mode_weight <= 0:
+            raise ValueError("archetype_weight and mode_weight must not both be zero")
+        if self.environment == "production":
+            secret = self.jwt_secret.get_secret_value() if self.jwt_secret else ""
+            if len(secret) < MIN_SECRET_LENGTH:
+                raise ValueError(
+                    f"HABITLOOP_JWT_SECRET must be set to at least {MIN_SECRET_LENGTH} "
+                    "characters in production"
+                )
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        """The SQLite database file, or None for PostgreSQL or an in-memory database."""
+        if not self.is_sqlite:
+            return None
+        path = (
+            self.database_url.split("://", 1)[1].lstrip("/") if "://" in self.database_url else ""
+        )
+        if self.database_url.startswith("sqlite:////"):
+            path = "/" + path
+        if not path or path == ":memory:":
+            return None
+        return Path(path)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read the environment (and ``.env``), with explicit overrides on top."""
+    return Settings(**overrides)

@@ -1,0 +1,1 @@
+"""Users: archetype, day shape, categories and goals."""

@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from datetime import time
+from uuid import UUID
+
+from sqlalchemy.orm import Session
+
+from habitloop.core.vocab import ALL_CATEGORIES, Archetype, Category, Phase
+from habitloop.errors import NotFound
+from habitloop.models import UserRow
+from habitloop.users import repository as repo
+from habitloop.users.schemas import UserIn, UserOut
+
+DEFAULT_WAKE = time(7, 0)
+DEFAULT_SLEEP = time(23, 0)
+
+
+def to_out(row: UserRow) -> UserOut:
+    return UserOut(
+        user_id=row.user_id,
+        archetype=Archetype(row.archetype),
+        timezone=row.timezone,
+        wake_time=row.wake_time,
+        sleep_time=row.sleep_time,
+        categories=[Category(c) for c in row.categories],
+        goals=list(row.goals),
+        learning_phase=Phase(row.learning_phase),
+    )
+
+
+def put_user(session: Session, user_id: UUID, data: UserIn) -> tuple[UserOut, bool]:
+    """Create the user or update the fields given; returns the user and whether it was created."""
+    row = repo.get_user(session, user_id)
+    created = row is None
+    if row is None:
+        row = repo.add_user(
+            session,
+            UserRow(
+                user_id=user_id,
+                archetype=data.archetype.value,
+                timezone=data.timezone or "UTC",
+                wake_time=data.wake_time or DEFAULT_WAKE,
+                sleep_time=data.sleep_time or DEFAULT_SLEEP,
+                categories=[c.value for c in (data.categories or ALL_CATEGORIES)],
+                goals=list(data.goals or []),
+                learning_phase=Phase.DISCOVERY.value,
+            ),
+        )
+    else:
+        row.archetype = data.archetype.value
+        if data.timezone is not None:
+            row.timezone = data.timezone
+        if data.wake_time is not None:
+            row.wake_time = data.wake_time
+        if data.sleep_time is not None:
+            row.sleep_time = data.sleep_time
+        if data.categories is not None:
+            row.categories = [c.value for c in data.categories]
+        if data.goals is not None:
+            row.goals = list(data.goals)
+        session.flush()
+    return to_out(row), created
+
+
+def require_user(session: Session, user_id: UUID) -> UserRow:
+    row = repo.get_user(session, user_id)
+    if row is None:
+        raise NotFound(f"user {user_id} not found; create it with PUT /api/v1/users/{user_id}")
+    return row
+
+
+def get_user(session: Session, user_id: UUID) -> UserOut:
+    return to_out(require_user(session, user_id))
