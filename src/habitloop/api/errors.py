@@ -54,19 +54,15 @@ def install_error_handlers(app: FastAPI) -> None:
             error_body(kind, str(exc.detail)), status_code=exc.status_code, headers=exc.headers
         )
 
-    @app.exception_handler(OperationalError)
-    async def _database_down(_: Request, exc: OperationalError) -> JSONResponse:
-        log.warning("database_unavailable", error=str(exc.orig)[:200])
-        return JSONResponse(
-            error_body("Unavailable", "the database is unavailable; retry shortly"),
-            status_code=503,
-            headers={"Retry-After": RETRY_AFTER_SECONDS},
-        )
-
     @app.exception_handler(DBAPIError)
     async def _database_error(_: Request, exc: DBAPIError) -> JSONResponse:
-        if exc.connection_invalidated:
-            return await _database_down(_, OperationalError(exc.statement, exc.params, exc.orig))
+        if isinstance(exc, OperationalError) or exc.connection_invalidated:
+            log.warning("database_unavailable", error=str(exc.orig)[:200])
+            return JSONResponse(
+                error_body("Unavailable", "the database is unavailable; retry shortly"),
+                status_code=503,
+                headers={"Retry-After": RETRY_AFTER_SECONDS},
+            )
         log.error("database_error", error=str(exc.orig)[:500])
         return JSONResponse(error_body("InternalError", "internal error"), status_code=500)
 

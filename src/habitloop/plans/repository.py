@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from habitloop.core.scoring import GroupUse
@@ -43,11 +43,11 @@ def insert_plan(
     items: list[dict[str, Any]],
     decisions: list[dict[str, Any]],
 ) -> None:
-    session.execute(PlanRow.__table__.insert(), [plan])
+    session.execute(insert(PlanRow), [plan])
     if items:
-        session.execute(PlanItemRow.__table__.insert(), items)
+        session.execute(insert(PlanItemRow), items)
     if decisions:
-        session.execute(DecisionRow.__table__.insert(), decisions)
+        session.execute(insert(DecisionRow), decisions)
 
 
 def load_rotation(session: Session, user_id: UUID) -> dict[str, GroupUse]:
@@ -74,7 +74,8 @@ def save_rotation(
     session: Session, user_id: UUID, before: dict[str, GroupUse], after: Iterable[GroupUse]
 ) -> None:
     """Write the groups whose state changed: new groups inserted, known ones updated by key."""
-    inserts, updates = [], []
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
     for use in after:
         if before.get(use.variation_group) == use:
             continue
@@ -88,6 +89,6 @@ def save_rotation(
         }
         (updates if use.variation_group in before else inserts).append(values)
     if inserts:
-        session.execute(RotationRow.__table__.insert(), inserts)
+        session.execute(insert(RotationRow), inserts)
     if updates:
         session.execute(update(RotationRow), updates)

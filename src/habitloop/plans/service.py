@@ -109,10 +109,10 @@ def generate_plan(
     revision = 0
     if existing is not None:
         revision = existing.revision + 1
-        for item in repo.plan_items(session, user_id, existing.plan_id):
-            if item.variation_group in rotation:
-                rotation[item.variation_group] = release_use(
-                    rotation[item.variation_group], request.date
+        for old in repo.plan_items(session, user_id, existing.plan_id):
+            if old.variation_group in rotation:
+                rotation[old.variation_group] = release_use(
+                    rotation[old.variation_group], request.date
                 )
         repo.delete_plan(session, user_id, existing.plan_id)
 

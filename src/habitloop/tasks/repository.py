@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from uuid import UUID
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from habitloop.core.library import Task
@@ -80,7 +80,7 @@ def upsert_tasks(session: Session, tasks: Iterable[Task]) -> tuple[int, int]:
     inserted = [task_values(t) for t in tasks if t.id not in existing]
     updated = [task_values(t) for t in tasks if t.id in existing]
     if inserted:
-        session.execute(TaskRow.__table__.insert(), inserted)
+        session.execute(insert(TaskRow), inserted)
     if updated:
         session.execute(update(TaskRow), updated)
     return len(inserted), len(updated)

@@ -1,0 +1,62 @@
+"""Plan generation reads compact state: its cost does not grow with the user's history."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, timedelta
+
+from sqlalchemy import Engine, event
+
+from habitloop.checkins.schemas import CheckinIn
+from habitloop.checkins.service import record_checkin
+from habitloop.db import Database
+from habitloop.plans.schemas import PlanIn
+from habitloop.plans.service import generate_plan
+from habitloop.settings import Settings
+from habitloop.tasks.service import LibraryCache
+from habitloop.users.schemas import UserIn
+from habitloop.users.service import put_user
+
+
+@contextmanager
+def counting(engine: Engine) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def record(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def statements_for_next_plan(db: Database, settings: Settings, history_days: int) -> list[str]:
+    user_id = uuid.uuid4()
+    cache = LibraryCache()
+    start = date(2025, 1, 1)
+    with db.transaction() as session:
+        put_user(session, user_id, UserIn.model_validate({"archetype": "systematic_improver"}))
+    for offset in range(history_days):
+        day = start + timedelta(days=offset)
+        with db.transaction() as session:
+            record_checkin(session, user_id, CheckinIn(date=day, energy=1 + offset % 5))
+            generate_plan(session, settings, cache, user_id, PlanIn(date=day))
+    with db.transaction() as session:
+        cache.current(session)  # warm, as a running worker is
+    day = start + timedelta(days=history_days)
+    with counting(db.engine) as statements, db.transaction() as session:
+        generate_plan(session, settings, cache, user_id, PlanIn(date=day))
+    return statements
+
+
+def test_statement_count_is_flat_from_one_to_365_days_of_history(
+    db: Database, settings: Settings
+) -> None:
+    short = statements_for_next_plan(db, settings, 1)
+    long = statements_for_next_plan(db, settings, 365)
+    assert len(short) == len(long), (short, long)
+    assert len(short) <= 14
