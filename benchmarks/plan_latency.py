@@ -34,7 +34,7 @@ from habitloop.plans.schemas import PlanIn
 from habitloop.plans.service import generate_plan
 from habitloop.settings import Settings, load_settings
 from habitloop.tasks.files import configured_library
-from habitloop.tasks.service import LibraryCache, ensure_library
+from habitloop.tasks.service import LibraryCache, ensure_configured_library
 from habitloop.users.schemas import UserIn
 from habitloop.users.service import put_user
 
@@ -168,7 +168,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         db = Database(create_db_engine(settings))
         upgrade(db.engine)
         with db.transaction() as session:
-            ensure_library(session, configured_library(settings))
+            ensure_configured_library(session, settings)
 
         rows: list[tuple[str, list[float]]] = [
             ("core: build_plan only", core_only(settings, args.requests * 10)),

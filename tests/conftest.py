@@ -21,8 +21,7 @@ from habitloop.auth import issue_token
 from habitloop.db import Database, create_db_engine
 from habitloop.db.migrate import upgrade
 from habitloop.settings import Settings, load_settings
-from habitloop.tasks.files import configured_library
-from habitloop.tasks.service import ensure_library
+from habitloop.tasks.service import ensure_configured_library
 from tests.support.postgres import PostgresCluster, find_pg_bin, skip_or_fail
 
 JWT_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
@@ -73,7 +72,7 @@ def database_url(
     db = Database(create_db_engine(settings))
     upgrade(db.engine)
     with db.transaction() as session:
-        ensure_library(session, configured_library(settings))
+        ensure_configured_library(session, settings)
     db.dispose()
     return url
 

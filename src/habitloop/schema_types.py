@@ -27,6 +27,12 @@ def _timezone(value: str) -> str:
     return value
 
 
+def _local_clock(value: time) -> time:
+    if value.tzinfo is not None:
+        raise ValueError("give a local clock time such as 07:00, without a UTC offset")
+    return value.replace(microsecond=0)
+
+
 SafeStr = Annotated[str, AfterValidator(_no_nul)]
 ArchetypeIn = Annotated[Archetype, BeforeValidator(lambda v: normalise(Archetype, v))]
 ModeIn = Annotated[Mode, BeforeValidator(lambda v: normalise(Mode, v))]
@@ -35,4 +41,5 @@ CategoryIn = Annotated[Category, BeforeValidator(normalise_category)]
 TimezoneIn = Annotated[
     str, Field(min_length=1, max_length=64), AfterValidator(_no_nul), AfterValidator(_timezone)
 ]
+ClockTimeIn = Annotated[time, AfterValidator(_local_clock)]
 ClockTime = Annotated[time, PlainSerializer(lambda t: t.strftime("%H:%M"), return_type=str)]

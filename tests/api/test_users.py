@@ -46,6 +46,8 @@ def test_defaults(new_user: Callable[..., UserHandle]) -> None:
         ({"archetype": "peak_performer", "goals": ["a\x00b"]}, "NUL"),
         ({"archetype": "peak_performer", "wake_time": "25:00"}, "wake_time"),
         ({"archetype": "peak_performer", "surprise": 1}, "surprise"),
+        ({"archetype": "peak_performer", "sleep_time": "23:00+16:00"}, "UTC offset"),
+        ({"archetype": "peak_performer", "wake_time": "07:00", "sleep_time": "07:00"}, "differ"),
     ],
 )
 def test_bad_input_is_422_with_a_message(

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 from sqlalchemy import create_engine, text
+
 from tests.support.postgres import PostgresCluster, find_pg_bin, skip_or_fail
 
 pytestmark = pytest.mark.postgres

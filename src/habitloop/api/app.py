@@ -21,8 +21,7 @@ from habitloop.logging import configure_logging
 from habitloop.plans.endpoints import router as plans_router
 from habitloop.settings import Settings, load_settings
 from habitloop.tasks.endpoints import router as tasks_router
-from habitloop.tasks.files import configured_library
-from habitloop.tasks.service import LibraryCache, ensure_library
+from habitloop.tasks.service import LibraryCache, ensure_configured_library
 from habitloop.users.endpoints import router as users_router
 
 API_VERSION = "1.0.0"
@@ -35,7 +34,7 @@ def build_context(settings: Settings, metrics: AppMetrics) -> AppContext:
         if not is_up_to_date(db.engine):
             raise Unavailable("the database schema is not current; run `habitloop db upgrade`")
         with db.transaction(write=True) as session:
-            ensure_library(session, configured_library(settings))
+            ensure_configured_library(session, settings)
         secret = resolve_secret(settings)
     except Exception:
         db.dispose()

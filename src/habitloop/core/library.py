@@ -198,7 +198,8 @@ def build_library(
         except ValidationError as exc:
             for err in exc.errors():
                 where = ".".join(str(p) for p in err["loc"]) or "-"
-                problems.append(Problem(source, label, where, err["msg"]))
+                why = err["msg"].removeprefix("Value error, ")
+                problems.append(Problem(source, label, where, why))
     problems.extend(_cross_task_problems(tasks, source, require_groups=require_groups))
     if problems:
         raise LibraryInvalid(problems)

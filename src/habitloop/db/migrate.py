@@ -6,7 +6,9 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
+
+from habitloop.db.engine import WRITE_OPTION
 
 SCRIPT_LOCATION = "habitloop:migrations"
 
@@ -19,9 +21,16 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
+MIGRATION_LOCK = 7_342_001
+
+
 def _run(engine: Engine, action: str, revision: str) -> None:
+    """Run one Alembic command holding the database's write lock, so two processes migrating
+    a fresh database at once take turns instead of both creating the tables."""
     config = alembic_config(engine)
-    with engine.begin() as connection:
+    with engine.execution_options(**{WRITE_OPTION: True}).begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         config.attributes["connection"] = connection
         getattr(command, action)(config, revision)
 

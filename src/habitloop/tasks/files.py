@@ -24,6 +24,11 @@ def shipped_library_path(version: str) -> Path:
     return path
 
 
+def library_is_pinned(settings: Settings) -> bool:
+    """Whether the environment names a library, which then replaces another stored version."""
+    return bool({"task_library_version", "task_library_path"} & settings.model_fields_set)
+
+
 def configured_library(settings: Settings) -> Library:
     """The library the settings ask for: an explicit file, else the shipped version."""
     path = settings.task_library_path or shipped_library_path(settings.task_library_version)

@@ -12,7 +12,9 @@ from sqlalchemy.orm import Session
 from habitloop.core.library import Library, LibraryInvalid, Problem, Task, build_library
 from habitloop.core.vocab import Category
 from habitloop.errors import BadRequest, Conflict, NotFound, Unavailable
+from habitloop.settings import Settings
 from habitloop.tasks import repository as repo
+from habitloop.tasks.files import configured_library, library_is_pinned
 
 
 @dataclass(frozen=True)
@@ -50,12 +52,22 @@ def stored_library(session: Session) -> Library:
     return Library(version=state[0], tasks=tuple(repo.all_tasks(session)))
 
 
-def ensure_library(session: Session, wanted: Library) -> ImportResult | None:
-    """Load ``wanted`` when the database holds no library or another version of it."""
+def ensure_library(
+    session: Session, wanted: Library, *, replace_other_version: bool = False
+) -> ImportResult | None:
+    """Load ``wanted`` when the database holds no library, or holds another version and the
+    settings pin this one; an imported library otherwise stays as it is."""
     state = repo.library_state(session)
-    if state is not None and state[0] == wanted.version:
+    if state is not None and (state[0] == wanted.version or not replace_other_version):
         return None
     return import_library(session, wanted)
+
+
+def ensure_configured_library(session: Session, settings: Settings) -> ImportResult | None:
+    """What every process does at start: load the configured library unless it is there."""
+    return ensure_library(
+        session, configured_library(settings), replace_other_version=library_is_pinned(settings)
+    )
 
 
 def _check_whole(tasks: list[Task], version: str) -> None:

@@ -1,13 +1,19 @@
 from __future__ import annotations
 
-from datetime import time
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from habitloop.core.vocab import Archetype, Category, Phase
-from habitloop.schema_types import ArchetypeIn, CategoryIn, ClockTime, SafeStr, TimezoneIn
+from habitloop.schema_types import (
+    ArchetypeIn,
+    CategoryIn,
+    ClockTime,
+    ClockTimeIn,
+    SafeStr,
+    TimezoneIn,
+)
 
 
 class UserIn(BaseModel):
@@ -17,12 +23,18 @@ class UserIn(BaseModel):
 
     archetype: ArchetypeIn
     timezone: TimezoneIn | None = None
-    wake_time: time | None = None
-    sleep_time: time | None = None
+    wake_time: ClockTimeIn | None = None
+    sleep_time: ClockTimeIn | None = None
     categories: Annotated[list[CategoryIn], Field(min_length=1, max_length=7)] | None = None
     goals: (
         Annotated[list[Annotated[SafeStr, Field(max_length=200)]], Field(max_length=20)] | None
     ) = None
+
+    @model_validator(mode="after")
+    def _awake_some_time(self) -> UserIn:
+        if self.wake_time is not None and self.wake_time == self.sleep_time:
+            raise ValueError("wake_time and sleep_time must differ")
+        return self
 
     @field_validator("categories")
     @classmethod

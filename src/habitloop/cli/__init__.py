@@ -1,0 +1,29 @@
+"""The ``habitloop`` command, assembled from one sub-app or command per module so that later
+groups plug in with a line each."""
+
+from __future__ import annotations
+
+import typer
+
+from . import db, library, plan, serve, tokens
+
+app = typer.Typer(
+    name="habitloop",
+    help="Daily wellness plans from a curated task library, learned from what each user does.",
+    no_args_is_help=True,
+    add_completion=False,
+    # Locals of a crashed command can hold the JWT secret.
+    pretty_exceptions_show_locals=False,
+)
+app.command("serve")(serve.serve)
+app.add_typer(db.app, name="db")
+app.add_typer(library.app, name="library")
+app.command("token")(tokens.token)
+app.command("plan")(plan.plan)
+
+
+def main() -> None:
+    app(prog_name="habitloop")
+
+
+__all__ = ["app", "main"]

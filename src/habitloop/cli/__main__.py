@@ -1,0 +1,3 @@
+from habitloop.cli import main
+
+main()
