@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import date, time
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -33,6 +33,17 @@ def _local_clock(value: time) -> time:
     return value.replace(microsecond=0)
 
 
+EARLIEST_DAY = date(1970, 1, 1)
+LATEST_DAY = date(2999, 12, 31)
+
+
+def _plausible_day(value: date) -> date:
+    # Rotation windows and weekly summaries do date arithmetic; year 1 or 9999 would overflow.
+    if not EARLIEST_DAY <= value <= LATEST_DAY:
+        raise ValueError(f"must lie between {EARLIEST_DAY} and {LATEST_DAY}")
+    return value
+
+
 SafeStr = Annotated[str, AfterValidator(_no_nul)]
 ArchetypeIn = Annotated[Archetype, BeforeValidator(lambda v: normalise(Archetype, v))]
 ModeIn = Annotated[Mode, BeforeValidator(lambda v: normalise(Mode, v))]
@@ -41,5 +52,6 @@ CategoryIn = Annotated[Category, BeforeValidator(normalise_category)]
 TimezoneIn = Annotated[
     str, Field(min_length=1, max_length=64), AfterValidator(_no_nul), AfterValidator(_timezone)
 ]
+DayIn = Annotated[date, AfterValidator(_plausible_day)]
 ClockTimeIn = Annotated[time, AfterValidator(_local_clock)]
 ClockTime = Annotated[time, PlainSerializer(lambda t: t.strftime("%H:%M"), return_type=str)]

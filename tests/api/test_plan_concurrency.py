@@ -51,3 +51,25 @@ def test_concurrent_requests_for_one_date_make_one_plan(db: Database, settings: 
             select(RotationRow.use_count).where(RotationRow.user_id == user_id)
         )
         assert list(counts) == [1] * 7
+
+
+def test_rotation_state_records_every_use(db: Database, settings: Settings) -> None:
+    user_id = uuid.uuid4()
+    with db.transaction() as session:
+        put_user(session, user_id, UserIn.model_validate({"archetype": "peak_performer"}))
+    cache = LibraryCache()
+    planned: dict[str, list[str]] = {}
+    for offset in range(10):
+        day = date(2026, 11, 1 + offset)
+        with db.transaction() as session:
+            plan = generate_plan(session, settings, cache, user_id, PlanIn(date=day)).plan
+        for item in plan.items:
+            planned.setdefault(item.variation_group, []).append(day.isoformat())
+    with db.transaction(write=False) as session:
+        rows = session.execute(
+            select(
+                RotationRow.variation_group, RotationRow.use_count, RotationRow.last_used_on
+            ).where(RotationRow.user_id == user_id)
+        ).all()
+    stored = {group: (count, last.isoformat()) for group, count, last in rows}
+    assert stored == {group: (len(days), max(days)) for group, days in planned.items()}

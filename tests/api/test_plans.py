@@ -140,6 +140,8 @@ def test_static_fallback_when_dynamic_plans_are_disabled(
     ("body", "status"),
     [
         ({"date": "2026-02-30"}, 422),
+        ({"date": "0001-01-01"}, 422),
+        ({"date": "9999-12-31"}, 422),
         ({"date": "yesterday"}, 422),
         ({"date": "2026-11-23", "strategy": "genius"}, 422),
         ({"date": "2026-11-23", "mode": "turbo"}, 422),

@@ -1,4 +1,8 @@
-"""Typed dependencies: the app context, one transaction per request, and the caller's identity."""
+"""Typed dependencies: the app context, one transaction per request, and the caller's identity.
+
+The dependencies that do no IO are ``async`` so that FastAPI runs them on the event loop
+instead of handing each one to the thread pool.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +19,7 @@ from habitloop.auth import Principal, decode_token
 from habitloop.errors import Unauthorized
 
 
-def get_context(request: Request) -> AppContext:
+async def get_context(request: Request) -> AppContext:
     ctx: AppContext = request.app.state.ctx
     return ctx
 
@@ -25,7 +29,7 @@ ContextDep = Annotated[AppContext, Depends(get_context)]
 _bearer = HTTPBearer(auto_error=False, description="HS256 JWT: sub = user id, role, exp")
 
 
-def current_principal(
+async def current_principal(
     ctx: ContextDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
@@ -37,7 +41,7 @@ def current_principal(
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
-def authorized_user(user_id: UUID, principal: CurrentPrincipal) -> UUID:
+async def authorized_user(user_id: UUID, principal: CurrentPrincipal) -> UUID:
     """The path's user id, once the caller is allowed to act on it."""
     principal.require_user(user_id)
     return user_id
@@ -46,7 +50,7 @@ def authorized_user(user_id: UUID, principal: CurrentPrincipal) -> UUID:
 OwnUserId = Annotated[UUID, Depends(authorized_user)]
 
 
-def service_principal(principal: CurrentPrincipal) -> Principal:
+async def service_principal(principal: CurrentPrincipal) -> Principal:
     principal.require_service()
     return principal
 

@@ -39,6 +39,7 @@ from habitloop.core.vocab import (
     normalise_category,
 )
 
+MAX_VERSION_LENGTH = 64
 MIN_GROUPS_PER_CATEGORY = 4
 """A 72-hour rotation window hides at most three days of groups; a fourth keeps a category open."""
 
@@ -84,9 +85,15 @@ class Task(BaseModel):
     @field_validator("archetype_fit", mode="before")
     @classmethod
     def _archetype_keys(cls, value: object) -> object:
-        if isinstance(value, Mapping):
-            return {normalise(Archetype, key): fit for key, fit in value.items()}
-        return value
+        if not isinstance(value, Mapping):
+            return value
+        fits: dict[Archetype, object] = {}
+        for key, fit in value.items():
+            archetype = normalise(Archetype, key)
+            if archetype in fits:
+                raise ValueError(f"{archetype.value} is given twice (as {key!r} too)")
+            fits[archetype] = fit
+        return fits
 
     @field_validator("archetype_fit")
     @classmethod
@@ -182,6 +189,10 @@ def build_library(
     version = document.get("version")
     if not isinstance(version, str) or not version.strip():
         problems.append(Problem(source, "-", "version", "a non-empty string is required"))
+    elif "\x00" in version or len(version) > MAX_VERSION_LENGTH:
+        problems.append(
+            Problem(source, "-", "version", f"at most {MAX_VERSION_LENGTH} characters, no NUL")
+        )
     raw_tasks = document.get("tasks")
     if not isinstance(raw_tasks, list) or not raw_tasks:
         problems.append(Problem(source, "-", "tasks", "a non-empty list is required"))
@@ -276,7 +287,7 @@ def parse_document(text: str, source: str) -> object:
 def load_library_file(path: Path) -> Library:
     try:
         text = path.read_text(encoding="utf-8")
-    except OSError as exc:
+    except (OSError, UnicodeDecodeError) as exc:
         raise LibraryInvalid([Problem(str(path), "-", "-", f"cannot be read: {exc}")]) from exc
     return build_library(parse_document(text, str(path)), str(path))
 

@@ -23,6 +23,7 @@ from habitloop.core.scoring import (
     GroupUse,
     ScoreWeights,
     category_candidates,
+    excluded_groups,
     score_table,
 )
 from habitloop.core.vocab import (
@@ -71,9 +72,13 @@ def _minutes(t: time) -> int:
     return t.hour * 60 + t.minute
 
 
+def _awake_minutes(wake: time, sleep: time) -> int:
+    return (_minutes(sleep) - _minutes(wake)) % (24 * 60) or 16 * 60
+
+
 def block_starts(wake: time, sleep: time) -> dict[TimeBlock, int]:
     """Minutes after midnight at which each block starts; a sleep time past midnight is fine."""
-    awake = (_minutes(sleep) - _minutes(wake)) % (24 * 60) or 16 * 60
+    awake = _awake_minutes(wake, sleep)
     return {block: _minutes(wake) + round(share * awake) for block, share in BLOCK_STARTS}
 
 
@@ -172,10 +177,17 @@ def choose_slot(
 
 
 def place(items: Sequence[PlannedItem], wake: time, sleep: time) -> tuple[PlannedItem, ...]:
-    """Give each item a start time inside its block, blocks in day order."""
-    starts = block_starts(wake, sleep)
-    cursor = dict(starts)
+    """Give each item a start time inside its block, blocks in day order.
+
+    The wind-down block is packed so that its last item ends by the sleep time.
+    """
+    cursor = block_starts(wake, sleep)
     ordered = sorted(items, key=lambda it: (BLOCK_ORDER[it.time_block], it.task.category.value))
+    last = [it for it in ordered if it.time_block is TimeBlock.WIND_DOWN]
+    if last:
+        needed = sum(it.task.duration_minutes for it in last) + GAP_MINUTES * (len(last) - 1)
+        bedtime = _minutes(wake) + _awake_minutes(wake, sleep)
+        cursor[TimeBlock.WIND_DOWN] = min(cursor[TimeBlock.WIND_DOWN], bedtime - needed)
     placed = []
     for item in ordered:
         at = cursor[item.time_block]
@@ -193,11 +205,14 @@ def build_plan(
     state: object = None,
 ) -> PlanDraft:
     table = score_table(library, inp.archetype, inp.mode, weights)
+    hidden = excluded_groups(inp.rotation, inp.day, inp.rotation_days)
     items = []
     for category in inp.categories:
         ranked = table.get(category, ())
         if not ranked:
             continue
-        slot = category_candidates(ranked, category, inp.rotation, inp.day, inp.rotation_days)
+        slot = category_candidates(
+            ranked, category, inp.rotation, inp.day, inp.rotation_days, hidden=hidden
+        )
         items.append(choose_slot(policy, state, inp, slot, rng))
     return PlanDraft(place(items, inp.wake, inp.sleep), policy.strategy, policy.version)

@@ -34,7 +34,8 @@ class ScoreWeights:
 
 @dataclass(frozen=True, slots=True)
 class GroupUse:
-    """Compact rotation state for one variation group: the recent dates it was planned on."""
+    """One variation group as the rotation sees it: the dates near the plan's date on which it
+    is planned (the caller loads those inside the window), and how often it was ever used."""
 
     variation_group: str
     category: Category
@@ -124,14 +125,22 @@ def category_candidates(
     day: date,
     days: int,
     also_exclude: frozenset[str] = frozenset(),
+    *,
+    hidden: frozenset[str] | None = None,
 ) -> CategoryCandidates:
-    """The candidates the rotation window allows; never empty while the category has tasks."""
-    hidden = excluded_groups(rotation, day, days) | also_exclude
+    """The candidates the rotation window allows; never empty while the category has tasks.
+
+    ``hidden`` is the plan's ``excluded_groups``, when the caller has already worked it out.
+    """
+    if hidden is None:
+        hidden = excluded_groups(rotation, day, days)
+    hidden = hidden | also_exclude
     allowed = tuple(c for c in ranked if c.task.variation_group not in hidden)
     present = sorted({c.task.variation_group for c in ranked} & hidden)
     if allowed or not ranked:
         return CategoryCandidates(category, allowed, tuple(present))
-    fallback_group = _least_recent_group({c.task.variation_group for c in ranked}, rotation, day)
+    groups = {c.task.variation_group for c in ranked}
+    fallback_group = _least_recent_group(groups - also_exclude or groups, rotation, day)
     fallback = tuple(
         Candidate(c.task, c.score, c.archetype_fit, c.mode_fit, rotation_fallback=True)
         for c in ranked
@@ -142,18 +151,13 @@ def category_candidates(
     )
 
 
-MAX_RECENT = 8
-"""Dates kept per group: enough for the widest window on both sides of an out-of-order plan."""
-
-
 def record_use(use: GroupUse | None, group: str, category: Category, day: date) -> GroupUse:
     """The group's state after a plan for ``day`` used it (idempotent for the same day)."""
     recent = use.recent if use else ()
     count = use.use_count if use else 0
     if day in recent:
         return GroupUse(group, category, recent, count)
-    kept = tuple(sorted((*recent, day), reverse=True)[:MAX_RECENT])
-    return GroupUse(group, category, kept, count + 1)
+    return GroupUse(group, category, tuple(sorted((*recent, day), reverse=True)), count + 1)
 
 
 def release_use(use: GroupUse, day: date) -> GroupUse:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import date
 from uuid import UUID
 
 from sqlalchemy import ForeignKey, ForeignKeyConstraint, Index, String
@@ -21,11 +22,13 @@ class PlanItemRow(Base):
             name="fk_plan_items_plan",
         ),
         Index("ix_plan_items_user_id_plan_id", "user_id", "plan_id"),
+        Index("ix_plan_items_user_id_plan_date", "user_id", "plan_date"),
     )
 
     user_id: Mapped[UUID] = mapped_column(primary_key=True)
     item_id: Mapped[UUID] = mapped_column(primary_key=True)
     plan_id: Mapped[UUID]
+    plan_date: Mapped[date]
     position: Mapped[int]
     task_id: Mapped[UUID] = mapped_column(ForeignKey("tasks.id"))
     category: Mapped[str] = mapped_column(String(24))

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 from uuid import UUID
 
 from sqlalchemy import ForeignKey, String
@@ -11,9 +10,12 @@ from habitloop.models.base import Base
 
 
 class RotationRow(Base):
-    """Compact rotation state: per user and variation group, the recent dates it was planned on.
+    """Per user and variation group: how often and how lately it was planned.
 
-    A plan reads at most one row per group, however long the user's history.
+    A plan reads at most one row per group, however long the user's history. Which groups the
+    rotation window hides comes from the plan items dated inside the window (an indexed range
+    of at most a few days), so plans made out of order or regenerated are always checked
+    against exactly what is stored.
     """
 
     __tablename__ = "rotation_state"
@@ -23,6 +25,5 @@ class RotationRow(Base):
     )
     variation_group: Mapped[str] = mapped_column(String(80), primary_key=True)
     category: Mapped[str] = mapped_column(String(24))
-    recent: Mapped[list[Any]]
     last_used_on: Mapped[date | None]
     use_count: Mapped[int] = mapped_column(default=0)

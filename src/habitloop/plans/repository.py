@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Date, bindparam, case, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from habitloop.core.scoring import GroupUse
 from habitloop.core.vocab import Category
 from habitloop.models import DecisionRow, PlanItemRow, PlanRow, RotationRow
+from habitloop.models.base import table_of
 
 
 def plan_by_date(session: Session, user_id: UUID, day: date) -> PlanRow | None:
@@ -43,52 +44,97 @@ def insert_plan(
     items: list[dict[str, Any]],
     decisions: list[dict[str, Any]],
 ) -> None:
-    session.execute(insert(PlanRow), [plan])
+    session.execute(insert(table_of(PlanRow)), [plan])
     if items:
-        session.execute(insert(PlanItemRow), items)
+        session.execute(insert(table_of(PlanItemRow)), items)
     if decisions:
-        session.execute(insert(DecisionRow), decisions)
+        session.execute(insert(table_of(DecisionRow)), decisions)
 
 
-def load_rotation(session: Session, user_id: UUID) -> dict[str, GroupUse]:
-    rows = session.execute(
-        select(
-            RotationRow.variation_group,
-            RotationRow.category,
-            RotationRow.recent,
-            RotationRow.use_count,
-        ).where(RotationRow.user_id == user_id)
-    )
+def load_rotation(session: Session, user_id: UUID, day: date, days: int) -> dict[str, GroupUse]:
+    """Every group's use count, with the dates it is planned on within ``days`` of ``day``.
+
+    Two indexed reads of bounded size: one row per group, and the items of at most
+    ``2 * days + 1`` plans.
+    """
+    counts = session.execute(
+        select(RotationRow.variation_group, RotationRow.category, RotationRow.use_count).where(
+            RotationRow.user_id == user_id
+        )
+    ).all()
+    near: dict[str, list[date]] = {}
+    if days > 0:
+        rows = session.execute(
+            select(PlanItemRow.variation_group, PlanItemRow.plan_date).where(
+                PlanItemRow.user_id == user_id,
+                PlanItemRow.plan_date >= day - timedelta(days=days),
+                PlanItemRow.plan_date <= day + timedelta(days=days),
+            )
+        )
+        for group, planned_on in rows:
+            near.setdefault(group, []).append(planned_on)
     return {
         group: GroupUse(
             group,
             Category(category),
-            tuple(date.fromisoformat(d) for d in recent),
+            tuple(sorted(set(near.get(group, ())), reverse=True)),
             use_count,
         )
-        for group, category, recent, use_count in rows
+        for group, category, use_count in counts
     }
 
 
 def save_rotation(
-    session: Session, user_id: UUID, before: dict[str, GroupUse], after: Iterable[GroupUse]
+    session: Session,
+    user_id: UUID,
+    before: dict[str, GroupUse],
+    after: Iterable[GroupUse],
+    day: date,
 ) -> None:
-    """Write the groups whose state changed: new groups inserted, known ones updated by key."""
+    """Write the groups whose count changed: new groups inserted, known ones updated by key."""
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
     for use in after:
-        if before.get(use.variation_group) == use:
+        old = before.get(use.variation_group)
+        if old is not None and old.use_count == use.use_count:
             continue
-        values = {
-            "user_id": user_id,
-            "variation_group": use.variation_group,
-            "category": use.category.value,
-            "recent": [d.isoformat() for d in use.recent],
-            "last_used_on": max(use.recent) if use.recent else None,
-            "use_count": use.use_count,
-        }
-        (updates if use.variation_group in before else inserts).append(values)
+        if old is None:
+            inserts.append(
+                {
+                    "user_id": user_id,
+                    "variation_group": use.variation_group,
+                    "category": use.category.value,
+                    "use_count": use.use_count,
+                    "last_used_on": day,
+                }
+            )
+        else:
+            updates.append(
+                {
+                    "key_user": user_id,
+                    "key_group": use.variation_group,
+                    "new_use_count": use.use_count,
+                    "new_last_used_on": day if use.use_count > old.use_count else None,
+                }
+            )
     if inserts:
-        session.execute(insert(RotationRow), inserts)
+        session.execute(insert(table_of(RotationRow)), inserts)
     if updates:
-        session.execute(update(RotationRow), updates)
+        table = table_of(RotationRow)
+        last = func.coalesce(bindparam("new_last_used_on", type_=Date), table.c.last_used_on)
+        session.execute(
+            update(table)
+            .where(
+                table.c.user_id == bindparam("key_user"),
+                table.c.variation_group == bindparam("key_group"),
+            )
+            .values(
+                use_count=bindparam("new_use_count"),
+                last_used_on=case(
+                    (table.c.last_used_on.is_(None), last),
+                    (last > table.c.last_used_on, last),
+                    else_=table.c.last_used_on,
+                ),
+            ),
+            updates,
+        )

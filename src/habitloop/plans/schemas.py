@@ -16,13 +16,13 @@ from habitloop.core.vocab import (
     Strategy,
     TimeBlock,
 )
-from habitloop.schema_types import ArchetypeIn, CategoryIn, ModeIn, SafeStr, StrategyIn
+from habitloop.schema_types import ArchetypeIn, CategoryIn, DayIn, ModeIn, SafeStr, StrategyIn
 
 
 class PlanIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    date: dt.date
+    date: DayIn
     mode: ModeIn | None = None
     strategy: StrategyIn | None = None
     regenerate: bool = False
@@ -77,7 +77,7 @@ class RoutinePreferences(BaseModel):
 class RoutineIn(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    date: dt.date | None = None
+    date: DayIn | None = None
     archetype: ArchetypeIn | None = None
     preferences: RoutinePreferences | None = None
     regenerate: bool = False

@@ -104,7 +104,8 @@ def generate_plan(
     policy_for(requested, settings)  # refuse an unavailable strategy before any work
     library = libraries.current(session)
     mode = mode_for_day(session, user_id, request.date, request.mode)
-    stored_rotation = repo.load_rotation(session, user_id)
+    days = window_days(settings.rotation_threshold_hours)
+    stored_rotation = repo.load_rotation(session, user_id, request.date, days)
     rotation = dict(stored_rotation)
     revision = 0
     if existing is not None:
@@ -123,7 +124,7 @@ def generate_plan(
         phase=Phase(user.learning_phase),
         categories=tuple(Category(c) for c in user.categories),
         rotation=rotation,
-        rotation_days=window_days(settings.rotation_threshold_hours),
+        rotation_days=days,
         wake=user.wake_time,
         sleep=user.sleep_time,
     )
@@ -133,13 +134,13 @@ def generate_plan(
     for item in draft.items:
         group = item.task.variation_group
         rotation[group] = record_use(rotation.get(group), group, item.task.category, request.date)
-    repo.save_rotation(session, user_id, stored_rotation, rotation.values())
+    repo.save_rotation(session, user_id, stored_rotation, rotation.values(), request.date)
 
     plan_id = uuid4()
     generated_ms = round((perf_counter() - started) * 1000, 3)
     plan = _plan_values(user, plan_id, request.date, mode, draft, requested, fallback_reason)
     plan.update(library_version=library.version, revision=revision, generated_ms=generated_ms)
-    items = _item_values(user_id, plan_id, draft)
+    items = _item_values(user_id, plan_id, request.date, draft)
     decisions = _decision_values(user, plan, items, draft)
     repo.insert_plan(session, plan, items, decisions)
     return PlanResult(_plan_out(plan, items), created=True)
@@ -169,12 +170,15 @@ def _plan_values(
     }
 
 
-def _item_values(user_id: UUID, plan_id: UUID, draft: PlanDraft) -> list[dict[str, Any]]:
+def _item_values(
+    user_id: UUID, plan_id: UUID, draft_day: date, draft: PlanDraft
+) -> list[dict[str, Any]]:
     return [
         {
             "user_id": user_id,
             "item_id": uuid4(),
             "plan_id": plan_id,
+            "plan_date": draft_day,
             "position": position,
             "task_id": item.task.id,
             "category": item.task.category.value,

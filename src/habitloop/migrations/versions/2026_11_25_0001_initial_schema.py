@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 08:00:19.316514
+Create Date: 2026-11-25
 """
 
 from __future__ import annotations
@@ -166,7 +166,6 @@ def upgrade() -> None:
         sa.Column("user_id", sa.Uuid(), nullable=False),
         sa.Column("variation_group", sa.String(length=80), nullable=False),
         sa.Column("category", sa.String(length=24), nullable=False),
-        sa.Column("recent", JSON_DOC, nullable=False),
         sa.Column("last_used_on", sa.Date(), nullable=True),
         sa.Column("use_count", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
@@ -182,6 +181,7 @@ def upgrade() -> None:
         sa.Column("user_id", sa.Uuid(), nullable=False),
         sa.Column("item_id", sa.Uuid(), nullable=False),
         sa.Column("plan_id", sa.Uuid(), nullable=False),
+        sa.Column("plan_date", sa.Date(), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
         sa.Column("task_id", sa.Uuid(), nullable=False),
         sa.Column("category", sa.String(length=24), nullable=False),
@@ -207,12 +207,16 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("user_id", "item_id", name=op.f("pk_plan_items")),
     )
     with op.batch_alter_table("plan_items", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_plan_items_user_id_plan_date", ["user_id", "plan_date"], unique=False
+        )
         batch_op.create_index("ix_plan_items_user_id_plan_id", ["user_id", "plan_id"], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table("plan_items", schema=None) as batch_op:
         batch_op.drop_index("ix_plan_items_user_id_plan_id")
+        batch_op.drop_index("ix_plan_items_user_id_plan_date")
 
     op.drop_table("plan_items")
     op.drop_table("rotation_state")
