@@ -124,6 +124,21 @@ class UserHandle:
             f"/api/v1/users/{self.id}/plans", json={"date": day, **body}, headers=self.headers
         )
 
+    def feedback(self, item_id: str, status: str = "completed", **body: Any) -> Any:
+        headers = dict(self.headers)
+        if "key" in body:
+            headers["Idempotency-Key"] = body.pop("key")
+        payload = {"user_id": str(self.id), "plan_item_id": item_id, "status": status, **body}
+        return self.client.post("/api/v1/feedback/task", json=payload, headers=headers)
+
+    def profile(self, as_of: str | None = None) -> Any:
+        query = f"?as_of={as_of}" if as_of else ""
+        response = self.client.get(
+            f"/api/v1/feedback/profile/{self.id}{query}", headers=self.headers
+        )
+        assert response.status_code == 200, response.text
+        return response.json()
+
     def checkin(self, day: str, **body: Any) -> Any:
         return self.client.post(
             f"/api/v1/users/{self.id}/checkins", json={"date": day, **body}, headers=self.headers

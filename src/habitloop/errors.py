@@ -40,3 +40,9 @@ class Conflict(HabitloopError):
 
 class Unavailable(HabitloopError):
     status = 503
+
+
+class FeatureDisabled(HabitloopError):
+    """A feature switched off by its flag: the request is understood but not served."""
+
+    status = 503

@@ -65,7 +65,23 @@ class Settings(BaseSettings):
         48, ge=0, le=24 * 14, validation_alias=_env("ROTATION_THRESHOLD_HOURS", legacy=True)
     )
 
-    default_strategy: Strategy = Field(Strategy.DYNAMIC, validation_alias=_env("DEFAULT_STRATEGY"))
+    default_strategy: Strategy | None = Field(
+        None,
+        validation_alias=_env("DEFAULT_STRATEGY"),
+        description="unset: adaptive when adaptive learning is enabled, else dynamic",
+    )
+    profile_half_life_days: float = Field(
+        14.0, gt=0, le=365, validation_alias=_env("PROFILE_HALF_LIFE_DAYS")
+    )
+    rotation_hours_discovery: int = Field(
+        24, ge=0, le=24 * 14, validation_alias=_env("ROTATION_HOURS_DISCOVERY")
+    )
+    rotation_hours_establishment: int = Field(
+        48, ge=0, le=24 * 14, validation_alias=_env("ROTATION_HOURS_ESTABLISHMENT")
+    )
+    rotation_hours_mastery: int = Field(
+        72, ge=0, le=24 * 14, validation_alias=_env("ROTATION_HOURS_MASTERY")
+    )
     archetype_weight: float = Field(0.7, ge=0, le=1, validation_alias=_env("ARCHETYPE_WEIGHT"))
     mode_weight: float = Field(0.3, ge=0, le=1, validation_alias=_env("MODE_WEIGHT"))
     exploration_epsilon: float = Field(
@@ -93,6 +109,13 @@ class Settings(BaseSettings):
                     "characters in production"
                 )
         return self
+
+    @property
+    def strategy(self) -> Strategy:
+        """The strategy a plan gets when the request names none."""
+        if self.default_strategy is not None:
+            return self.default_strategy
+        return Strategy.ADAPTIVE if self.adaptive_learning_enabled else Strategy.DYNAMIC
 
     @property
     def is_sqlite(self) -> bool:

@@ -1,17 +1,20 @@
-"""Plan generation reads compact state: its cost does not grow with the user's history."""
+"""Plans and feedback read compact state: their cost does not grow with the user's history."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import Engine, event
+from sqlalchemy.orm import Session
 
 from habitloop.checkins.schemas import CheckinIn
 from habitloop.checkins.service import record_checkin
 from habitloop.db import Database
+from habitloop.feedback.schemas import FeedbackIn
+from habitloop.feedback.service import record_feedback
 from habitloop.plans.schemas import PlanIn
 from habitloop.plans.service import generate_plan
 from habitloop.settings import Settings
@@ -34,7 +37,8 @@ def counting(engine: Engine) -> Iterator[list[str]]:
         event.remove(engine, "before_cursor_execute", record)
 
 
-def statements_for_next_plan(db: Database, settings: Settings, history_days: int) -> list[str]:
+def history(db: Database, settings: Settings, history_days: int) -> tuple[uuid.UUID, LibraryCache]:
+    """A user with a plan, a check-in and one answer on each of ``history_days`` days."""
     user_id = uuid.uuid4()
     cache = LibraryCache()
     start = date(2025, 1, 1)
@@ -44,19 +48,57 @@ def statements_for_next_plan(db: Database, settings: Settings, history_days: int
         day = start + timedelta(days=offset)
         with db.transaction() as session:
             record_checkin(session, user_id, CheckinIn(date=day, energy=1 + offset % 5))
-            generate_plan(session, settings, cache, user_id, PlanIn(date=day))
+            plan = generate_plan(session, settings, cache, user_id, PlanIn(date=day)).plan
+            answer(session, settings, cache, user_id, plan.items[offset % 7].item_id, day)
     with db.transaction() as session:
         cache.current(session)  # warm, as a running worker is
-    day = start + timedelta(days=history_days)
+    return user_id, cache
+
+
+def answer(
+    session: Session,
+    settings: Settings,
+    cache: LibraryCache,
+    user_id: uuid.UUID,
+    item_id: uuid.UUID,
+    day: date,
+) -> None:
+    at = datetime.combine(day, time(20, 0), UTC)
+    body = FeedbackIn(user_id=user_id, plan_item_id=item_id, status="completed", occurred_at=at)
+    record_feedback(session, settings, cache, body, None, at)
+
+
+def statements_for_next_plan(db: Database, settings: Settings, history_days: int) -> list[str]:
+    user_id, cache = history(db, settings, history_days)
+    day = date(2025, 1, 1) + timedelta(days=history_days)
     with counting(db.engine) as statements, db.transaction() as session:
         generate_plan(session, settings, cache, user_id, PlanIn(date=day))
     return statements
 
 
-def test_statement_count_is_flat_from_one_to_365_days_of_history(
+def statements_for_next_answer(db: Database, settings: Settings, history_days: int) -> list[str]:
+    user_id, cache = history(db, settings, history_days)
+    day = date(2025, 1, 1) + timedelta(days=history_days)
+    with db.transaction() as session:
+        plan = generate_plan(session, settings, cache, user_id, PlanIn(date=day)).plan
+    with counting(db.engine) as statements, db.transaction() as session:
+        answer(session, settings, cache, user_id, plan.items[0].item_id, day)
+    return statements
+
+
+def test_plan_statements_are_flat_from_one_to_365_days_of_history(
     db: Database, settings: Settings
 ) -> None:
     short = statements_for_next_plan(db, settings, 1)
     long = statements_for_next_plan(db, settings, 365)
     assert len(short) == len(long), (short, long)
-    assert len(short) <= 14
+    assert len(short) <= 16
+
+
+def test_feedback_statements_are_flat_from_one_to_365_days_of_history(
+    db: Database, settings: Settings
+) -> None:
+    short = statements_for_next_answer(db, settings, 1)
+    long = statements_for_next_answer(db, settings, 365)
+    assert len(short) == len(long), (short, long)
+    assert len(short) <= 12

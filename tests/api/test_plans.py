@@ -21,7 +21,7 @@ def test_a_plan_has_one_scored_explained_item_per_category(
     new_user: Callable[..., UserHandle],
 ) -> None:
     user = new_user("Peak Performer")
-    response = user.plan("2026-11-23")
+    response = user.plan("2026-11-23", strategy="dynamic")
     assert response.status_code == 201
     plan = response.json()
     assert plan["archetype"] == "peak_performer"
@@ -132,7 +132,7 @@ def test_static_fallback_when_dynamic_plans_are_disabled(
         user.client = client
         plan = user.plan("2026-11-23").json()
     assert plan["strategy"] == "static"
-    assert plan["requested_strategy"] == "dynamic"
+    assert plan["requested_strategy"] == "adaptive"
     assert "ENABLE_DYNAMIC_PLANS" in plan["fallback_reason"]
 
 

@@ -76,7 +76,7 @@ def test_upgrade_then_current_shows_head() -> None:
 
 def test_downgrade_empties_and_a_second_one_is_refused_cleanly() -> None:
     assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
-    down = runner.invoke(app, ["db", "downgrade"])
+    down = runner.invoke(app, ["db", "downgrade", "base"])
     assert down.exit_code == 0, down.output
     assert "none (empty database)" in down.stdout
     again = runner.invoke(app, ["db", "downgrade"])

@@ -16,6 +16,7 @@ from habitloop.checkins.endpoints import router as checkins_router
 from habitloop.db import Database, create_db_engine
 from habitloop.db.migrate import is_up_to_date
 from habitloop.errors import Unavailable
+from habitloop.feedback.endpoints import router as feedback_router
 from habitloop.health.endpoints import router as health_router
 from habitloop.logging import configure_logging
 from habitloop.plans.endpoints import router as plans_router
@@ -63,7 +64,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    for router in (health_router, users_router, checkins_router, plans_router, tasks_router):
+    routers = (
+        health_router,
+        users_router,
+        checkins_router,
+        plans_router,
+        feedback_router,
+        tasks_router,
+    )
+    for router in routers:
         app.include_router(router)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware, metrics=metrics)

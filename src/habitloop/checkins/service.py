@@ -8,7 +8,9 @@ from sqlalchemy.orm import Session
 from habitloop.checkins import repository as repo
 from habitloop.checkins.schemas import CheckinIn, CheckinOut
 from habitloop.core.modes import CheckinSignals, ModeDecision, ModeSource, decide_mode
+from habitloop.core.profile import from_document, view
 from habitloop.core.vocab import Mode
+from habitloop.feedback.repository import load_profile
 from habitloop.models import CheckinRow
 from habitloop.users.service import require_user
 
@@ -19,7 +21,11 @@ def record_checkin(session: Session, user_id: UUID, data: CheckinIn) -> CheckinO
     previous = repo.latest_on_or_before(session, user_id, data.date)
     last_known = Mode(previous.mode) if previous and previous.checkin_date < data.date else None
     signals = CheckinSignals(data.energy, data.sleep_hours, data.readiness, data.stress, data.mode)
-    decision = decide_mode(signals, last_known=last_known)
+    decision = decide_mode(
+        signals,
+        completion_trend=recent_completion(session, user_id, data.date),
+        last_known=last_known,
+    )
     repo.replace_checkin(
         session,
         CheckinRow(
@@ -38,6 +44,12 @@ def record_checkin(session: Session, user_id: UUID, data: CheckinIn) -> CheckinO
     return CheckinOut(
         date=data.date, mode=decision.mode, mode_source=decision.source, mode_score=decision.score
     )
+
+
+def recent_completion(session: Session, user_id: UUID, day: date) -> float | None:
+    """The share of the last seven days' items completed, from the learned profile if any."""
+    row = load_profile(session, user_id)
+    return view(from_document(row.state), day).completion_rate_7d if row is not None else None
 
 
 def mode_for_day(session: Session, user_id: UUID, day: date, override: Mode | None) -> ModeDecision:

@@ -16,7 +16,8 @@ from habitloop.cli.common import open_database, reports_errors, start, stderr, s
 from habitloop.core.vocab import Archetype, Mode, Strategy, normalise
 from habitloop.errors import NotFound
 from habitloop.plans.schemas import PlanIn, PlanOut
-from habitloop.plans.service import AVAILABLE_STRATEGIES, generate_plan
+from habitloop.plans.service import generate_plan
+from habitloop.plans.strategy import AVAILABLE_STRATEGIES
 from habitloop.tasks.service import LibraryCache, ensure_configured_library
 from habitloop.users.schemas import UserIn
 from habitloop.users.service import get_user, put_user

@@ -1,11 +1,7 @@
 """A day's plan: one item per active category, placed in the user's waking day, with reasons.
 
-The waking day (wake to sleep) is cut into five blocks: morning (first 1/8), peak (next 3/16),
-midday (next 1/8), afternoon (next 3/8) and wind-down (last 3/16); for a 07:00-23:00 day that is
-07:00, 09:00, 12:00, 14:00 and 20:00. A task sits in the block its time of day names: morning
-tasks in the morning block (focus work in the peak block), afternoon tasks in the afternoon
-(meals at midday), evening tasks in the wind-down, and ``any`` tasks in their category's usual
-block. Items in one block follow each other with five minutes between them.
+Items in one block (see ``blocks``) follow each other with five minutes between them; the
+wind-down is packed so that its last item ends by the sleep time.
 """
 
 from __future__ import annotations
@@ -16,8 +12,17 @@ from datetime import date, time
 from random import Random
 from uuid import UUID
 
+from habitloop.core.blocks import (
+    BLOCK_ORDER,
+    GAP_MINUTES,
+    awake_minutes,
+    block_for,
+    block_starts,
+    clock,
+    minutes_of,
+)
 from habitloop.core.library import Library, Task
-from habitloop.core.policies.base import Policy, SlotContext
+from habitloop.core.policies.base import Policy, Selection, SlotContext
 from habitloop.core.scoring import (
     CategoryCandidates,
     GroupUse,
@@ -33,58 +38,7 @@ from habitloop.core.vocab import (
     Phase,
     Strategy,
     TimeBlock,
-    TimeOfDay,
 )
-
-BLOCK_STARTS: tuple[tuple[TimeBlock, float], ...] = (
-    (TimeBlock.MORNING, 0.0),
-    (TimeBlock.PEAK, 0.125),
-    (TimeBlock.MIDDAY, 0.3125),
-    (TimeBlock.AFTERNOON, 0.4375),
-    (TimeBlock.WIND_DOWN, 0.8125),
-)
-BLOCK_ORDER = {block: i for i, (block, _) in enumerate(BLOCK_STARTS)}
-GAP_MINUTES = 5
-
-USUAL_BLOCK: Mapping[Category, TimeBlock] = {
-    Category.HYDRATION: TimeBlock.MORNING,
-    Category.MOVEMENT: TimeBlock.MORNING,
-    Category.NUTRITION: TimeBlock.MIDDAY,
-    Category.FOCUS: TimeBlock.PEAK,
-    Category.WELLNESS: TimeBlock.AFTERNOON,
-    Category.RECOVERY: TimeBlock.AFTERNOON,
-    Category.SLEEP: TimeBlock.WIND_DOWN,
-}
-
-
-def block_for(task: Task) -> TimeBlock:
-    tod = task.time_of_day
-    if tod is TimeOfDay.MORNING:
-        return TimeBlock.PEAK if task.category is Category.FOCUS else TimeBlock.MORNING
-    if tod is TimeOfDay.AFTERNOON:
-        return TimeBlock.MIDDAY if task.category is Category.NUTRITION else TimeBlock.AFTERNOON
-    if tod is TimeOfDay.EVENING:
-        return TimeBlock.WIND_DOWN
-    return USUAL_BLOCK[task.category]
-
-
-def _minutes(t: time) -> int:
-    return t.hour * 60 + t.minute
-
-
-def _awake_minutes(wake: time, sleep: time) -> int:
-    return (_minutes(sleep) - _minutes(wake)) % (24 * 60) or 16 * 60
-
-
-def block_starts(wake: time, sleep: time) -> dict[TimeBlock, int]:
-    """Minutes after midnight at which each block starts; a sleep time past midnight is fine."""
-    awake = _awake_minutes(wake, sleep)
-    return {block: _minutes(wake) + round(share * awake) for block, share in BLOCK_STARTS}
-
-
-def clock(minutes: int) -> str:
-    minutes %= 24 * 60
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,12 +87,13 @@ def _rotation_note(slot: CategoryCandidates, days: int) -> str:
     return f"not used in the last {span}"
 
 
-def _reason(
-    strategy: Strategy, inp: PlanInput, slot: CategoryCandidates, index: int, explored: bool
-) -> str:
-    chosen = slot.candidates[index]
+def _reason(strategy: Strategy, inp: PlanInput, slot: CategoryCandidates, choice: Selection) -> str:
+    chosen = slot.candidates[choice.index]
+    explored = choice.explored
     who = inp.archetype.display_name
-    if strategy is Strategy.STATIC:
+    if choice.note:
+        head = choice.note
+    elif strategy is Strategy.STATIC:
         head = f"the {who} template's pick for {slot.category.value}"
     else:
         head = (
@@ -166,9 +121,9 @@ def choose_slot(
         task=chosen.task,
         time_block=block_for(chosen.task),
         start_time="",
-        score=chosen.score,
+        score=chosen.score if choice.score is None else choice.score,
         propensity=choice.propensity,
-        reason=_reason(policy.strategy, inp, slot, choice.index, choice.explored),
+        reason=_reason(policy.strategy, inp, slot, choice),
         explored=choice.explored,
         rotation_fallback=chosen.rotation_fallback,
         candidates=tuple((c.task.id, c.score) for c in slot.candidates),
@@ -186,7 +141,7 @@ def place(items: Sequence[PlannedItem], wake: time, sleep: time) -> tuple[Planne
     last = [it for it in ordered if it.time_block is TimeBlock.WIND_DOWN]
     if last:
         needed = sum(it.task.duration_minutes for it in last) + GAP_MINUTES * (len(last) - 1)
-        bedtime = _minutes(wake) + _awake_minutes(wake, sleep)
+        bedtime = minutes_of(wake) + awake_minutes(wake, sleep)
         cursor[TimeBlock.WIND_DOWN] = min(cursor[TimeBlock.WIND_DOWN], bedtime - needed)
     placed = []
     for item in ordered:

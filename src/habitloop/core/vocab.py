@@ -96,6 +96,21 @@ class SkipReason(StrEnum):
     OTHER = "other"
 
 
+class ContinuePreference(StrEnum):
+    YES = "yes"
+    MAYBE = "maybe"
+    NO = "no"
+
+
+class Outcome(StrEnum):
+    """What became of a planned item: an answer, or none by the end of its day."""
+
+    COMPLETED = "completed"
+    PARTIAL = "partial"
+    SKIPPED = "skipped"
+    NO_RESPONSE = "no_response"
+
+
 CATEGORY_ALIASES: dict[str, Category] = {
     "work": Category.FOCUS,
     "mindfulness": Category.WELLNESS,

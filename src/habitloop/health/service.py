@@ -80,7 +80,7 @@ def detailed(session: Session, settings: Settings, library: Library, today: date
             "adaptive_learning_enabled": settings.adaptive_learning_enabled,
             "weekly_summaries_enabled": settings.weekly_summaries_enabled,
             "rotation_threshold_hours": settings.rotation_threshold_hours,
-            "default_strategy": settings.default_strategy.value,
+            "default_strategy": settings.strategy.value,
         },
         "success_metrics": success_figures(session, today),
     }

@@ -3,9 +3,11 @@
 from habitloop.models.base import Base
 from habitloop.models.checkin import CheckinRow
 from habitloop.models.decision import DecisionRow
+from habitloop.models.feedback import FeedbackRow
 from habitloop.models.library_state import LibraryStateRow
 from habitloop.models.plan import PlanRow
 from habitloop.models.plan_item import PlanItemRow
+from habitloop.models.profile import ProfileRow
 from habitloop.models.rotation import RotationRow
 from habitloop.models.task import TaskRow
 from habitloop.models.user import UserRow
@@ -14,9 +16,11 @@ __all__ = [
     "Base",
     "CheckinRow",
     "DecisionRow",
+    "FeedbackRow",
     "LibraryStateRow",
     "PlanItemRow",
     "PlanRow",
+    "ProfileRow",
     "RotationRow",
     "TaskRow",
     "UserRow",

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date
 from uuid import UUID
 
-from sqlalchemy import ForeignKey, ForeignKeyConstraint, Index, String
+from sqlalchemy import ForeignKey, ForeignKeyConstraint, Index, String, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from habitloop.models.base import Base
@@ -42,3 +42,5 @@ class PlanItemRow(Base):
     score: Mapped[float]
     propensity: Mapped[float]
     reason: Mapped[str] = mapped_column(String(500))
+    active: Mapped[bool] = mapped_column(default=True, server_default=true())
+    replaced_by: Mapped[UUID | None]

@@ -4,7 +4,7 @@ from datetime import date, datetime, time
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import String, func
+from sqlalchemy import String, false, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from habitloop.models.base import Base, Timestamped
@@ -22,4 +22,6 @@ class UserRow(Timestamped, Base):
     goals: Mapped[list[Any]]
     learning_phase: Mapped[str] = mapped_column(String(16), default="discovery")
     phase_since: Mapped[date | None]
+    phase_locked: Mapped[bool] = mapped_column(default=False, server_default=false())
+    phase_completions: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())

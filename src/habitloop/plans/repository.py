@@ -25,7 +25,11 @@ def plan_by_date(session: Session, user_id: UUID, day: date) -> PlanRow | None:
 def plan_items(session: Session, user_id: UUID, plan_id: UUID) -> Sequence[PlanItemRow]:
     return session.scalars(
         select(PlanItemRow)
-        .where(PlanItemRow.user_id == user_id, PlanItemRow.plan_id == plan_id)
+        .where(
+            PlanItemRow.user_id == user_id,
+            PlanItemRow.plan_id == plan_id,
+            PlanItemRow.active.is_(True),
+        )
         .order_by(PlanItemRow.position)
     ).all()
 
@@ -49,6 +53,13 @@ def insert_plan(
         session.execute(insert(table_of(PlanItemRow)), items)
     if decisions:
         session.execute(insert(table_of(DecisionRow)), decisions)
+
+
+def insert_items(
+    session: Session, items: list[dict[str, Any]], decisions: list[dict[str, Any]]
+) -> None:
+    session.execute(insert(table_of(PlanItemRow)), items)
+    session.execute(insert(table_of(DecisionRow)), decisions)
 
 
 def load_rotation(session: Session, user_id: UUID, day: date, days: int) -> dict[str, GroupUse]:
@@ -138,3 +149,19 @@ def save_rotation(
             ),
             updates,
         )
+
+
+def item(session: Session, user_id: UUID, item_id: UUID) -> PlanItemRow | None:
+    return session.get(PlanItemRow, (user_id, item_id))
+
+
+def item_for_task(session: Session, user_id: UUID, task_id: UUID, day: date) -> PlanItemRow | None:
+    """The active item of ``day``'s plan that serves ``task_id``, if the plan has one."""
+    return session.scalars(
+        select(PlanItemRow).where(
+            PlanItemRow.user_id == user_id,
+            PlanItemRow.plan_date == day,
+            PlanItemRow.task_id == task_id,
+            PlanItemRow.active.is_(True),
+        )
+    ).first()

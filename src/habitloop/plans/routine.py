@@ -9,11 +9,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from habitloop.core.planner import block_starts, clock
+from habitloop.core.blocks import block_starts, clock
 from habitloop.errors import NotFound
 from habitloop.plans.schemas import PlanIn, RoutineIn, RoutineOut, TimeBlockOut
-from habitloop.plans.service import LibrarySource, generate_plan
+from habitloop.plans.service import generate_plan
 from habitloop.settings import Settings
+from habitloop.tasks.service import LibrarySource
 from habitloop.users import repository as users_repo
 from habitloop.users.schemas import UserIn
 from habitloop.users.service import put_user

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import Protocol
 from uuid import UUID
 
 from sqlalchemy.orm import Session
@@ -15,6 +16,12 @@ from habitloop.errors import BadRequest, Conflict, NotFound, Unavailable
 from habitloop.settings import Settings
 from habitloop.tasks import repository as repo
 from habitloop.tasks.files import configured_library, library_is_pinned
+
+
+class LibrarySource(Protocol):
+    """Where a use case gets the current library (each worker's ``LibraryCache``)."""
+
+    def current(self, session: Session) -> Library: ...
 
 
 @dataclass(frozen=True)

@@ -29,9 +29,14 @@ class SlotContext:
 
 @dataclass(frozen=True, slots=True)
 class Selection:
+    """The chosen candidate, the probability the policy had of choosing it, and, for policies
+    that score on their own, that score and the drivers to name in the item's reason."""
+
     index: int
     propensity: float
     explored: bool = False
+    score: float | None = None
+    note: str | None = None
 
 
 class Policy(Protocol):

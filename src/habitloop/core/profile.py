@@ -1,0 +1,637 @@
+"""The learned profile: what a user's feedback says about them, one event at a time.
+
+Every estimate is kept as decayed sums and every count as an integer, so an event is applied
+(``sign=+1``) and retracted (``sign=-1``) exactly: a feedback whose status changes is "retract
+the old event, apply the new one", and the profile sees it once.
+
+**Outcomes.** Each outcome has a value and an evidence weight. A silent day says less than an
+explicit skip, so an unanswered item counts as half an observation.
+
+===============  =====  ======
+outcome          value  weight
+===============  =====  ======
+``completed``    1      1
+``partial``      0.5    1
+``skipped``      0      1
+``no_response``  0      0.5
+===============  =====  ======
+
+**Recency.** An accumulator holds ``(ref, A, W, count)``: sums valued at its reference date
+``ref``, with ``decay(t) = 0.5 ** (t / half_life_days)``. An event on day ``d`` with value ``v``
+and weight ``w``: if ``d > ref`` the sums first move forward (``A, W *= decay(d - ref)``,
+``ref = d``); if ``d <= ref`` (late feedback) the event is weighted ``w x decay(ref - d)``
+instead of decaying the sums backwards. Then ``A += sign x w x v`` and ``W += sign x w``. Either
+order gives ``A = sum w_i v_i decay(ref - d_i)``, so out-of-order feedback lands where in-order
+feedback would. ``count`` is the number of events inside; when a retraction takes it to zero the
+accumulator is reset, so float residue never outlives its events. A view on ``today`` decays the
+sums by ``decay(today - ref)`` (never amplifies when ``today < ref``). There is no cut-off window:
+old evidence fades and the estimate returns to its prior. The half-life of the last ``apply`` is
+kept in the profile and used by ``view``.
+
+**Smoothed estimates.** ``estimate = (k x prior + A) / (k + W)`` with ``k = PRIOR_STRENGTH = 3``:
+
+- category affinity, per event category; prior ``Priors.category`` (0.5 for a category the
+  library had no active task in);
+- time-of-day performance, per plan time block; prior 0.5;
+- tag affinity, per tag of the event's task; prior 0.5; only tags seen are reported;
+- variety seeking ``= 0.5 + (r_new - r_repeat) / 2``, where ``r_new`` and ``r_repeat`` are the
+  estimates (prior 0.5) over events with ``is_new`` true and false: 0.5 when new and repeated
+  tasks fare alike, towards 1 when new tasks fare better, towards 0 when repeats do.
+
+**Difficulty tolerance** (0..2, ``Difficulty.level``'s scale) is a decayed weighted mean with the
+prior as ``TOLERANCE_PRIOR_WEIGHT = 2`` pseudo-observations: ``(2 x prior + A) / (2 + W)``, each
+evidence with weight 1. A task at level ``L``: completed is evidence ``min(L + 0.5, 2)``, partial
+``L``, skipped as ``too_hard`` ``max(L - 1, 0)``; other skips and no response say nothing about
+difficulty. Archetype priors (``ARCHETYPE_TOLERANCE``): foundation_builder 0.5,
+resilience_rebuilder 0.4, connected_explorer 0.9, systematic_improver 1.0, peak_performer 1.3,
+transformation_seeker 1.4. The category prior is the archetype's mean ``archetype_fit`` over the
+category's active tasks.
+
+**Per task.** ``TaskStats.trials`` and ``successes`` are the task's decayed ``W`` and ``A`` on
+``today``; ratings and completions are all-time counts. ``task_estimate`` shrinks the task's own
+rate towards a hierarchical prior, the mean of the category affinity and the affinities of the
+task's seen tags: ``(s x prior + successes) / (s + trials)``, ``s = 2`` by default. A favourite
+has ``completions >= 2`` and ``0.7 x rate + 0.3 x mean_rating / 5 >= 0.7`` with
+``rate = successes / trials`` (recency-weighted, so time alone does not change it; newer contrary
+evidence does); without ratings the rating term uses ``rate``. Tried: completed or partial once.
+
+**Day ledger.** ``{day: (settled_items, completion_value)}`` for the ``DAYS_KEPT = 120`` days
+ending at the latest day it holds (older days are dropped, and events on them ignored, in either
+direction; a view whose ``today`` is on or after every event's day is unaffected). A day *counts*
+when its completion value is above 0 (a partial is showing up). Consistency is the share of the
+14 days ending at ``today`` that count (divided by 14, also for a new user). Streaks chain counting
+days at most 2 days apart (one missed day forgiven, two break the chain) and measure the number
+of counting days in the chain; the current streak is the chain whose last day is ``today`` or
+the day before, else 0; the longest is taken over the kept days. ``completion_rate_7d`` is
+``sum(completion_value) / sum(settled_items)`` over the 7 days ending at ``today`` (every settled
+item counts as one here, an unanswered one too), ``None`` with no items.
+
+**Friction** per category, from all-time (undecayed) rating sums and keep-preference counts so
+that retraction stays exact: ``rating_term = (5 - mean_rating) / 4``,
+``keep_term = 0.8 x share_no + 0.4 x share_maybe``; with both,
+``friction = 0.6 x rating_term + 0.4 x keep_term``; with only one, that term alone (the weights
+are renormalised over what is known rather than treating a missing answer as a good one). Low at
+0.3 or less, high above 0.6, else medium; only categories with ratings or keep answers appear.
+
+**Totals.** ``completion_rate = (completed + 0.5 x partial) / events`` (all-time, every outcome an
+event); ``confidence = 1 - exp(-explicit_events / 20)``, explicit meaning answered by the user.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import date, timedelta
+from statistics import fmean
+from typing import Any, TypeVar
+from uuid import UUID
+
+from habitloop.core.library import Library, Task
+from habitloop.core.vocab import (
+    Archetype,
+    Category,
+    ContinuePreference,
+    Difficulty,
+    Outcome,
+    SkipReason,
+    TimeBlock,
+)
+
+SCHEMA = 1
+DAYS_KEPT = 120
+PRIOR_STRENGTH = 3.0
+NEUTRAL_PRIOR = 0.5
+TASK_PRIOR_STRENGTH = 2.0
+TOLERANCE_PRIOR_WEIGHT = 2.0
+MAX_LEVEL = 2.0
+COMPLETED_STRETCH = 0.5
+TOO_HARD_DROP = 1.0
+CONSISTENCY_DAYS = 14
+RATE_DAYS = 7
+STREAK_MAX_GAP_DAYS = 2
+CONFIDENCE_SCALE = 20.0
+FRICTION_RATING_WEIGHT, FRICTION_KEEP_WEIGHT = 0.6, 0.4
+FRICTION_NO, FRICTION_MAYBE = 0.8, 0.4
+FRICTION_LOW, FRICTION_HIGH = 0.3, 0.6
+FAVOURITE_MIN_COMPLETIONS = 2
+FAVOURITE_RATE_WEIGHT = 0.7
+FAVOURITE_AT = 0.7
+_EPS = 1e-9  # thresholds are compared with this slack so float noise cannot flip a level
+
+OUTCOME_VALUE_WEIGHT: Mapping[Outcome, tuple[float, float]] = {
+    Outcome.COMPLETED: (1.0, 1.0),
+    Outcome.PARTIAL: (0.5, 1.0),
+    Outcome.SKIPPED: (0.0, 1.0),
+    Outcome.NO_RESPONSE: (0.0, 0.5),
+}
+ARCHETYPE_TOLERANCE: Mapping[Archetype, float] = {
+    Archetype(name): tolerance
+    for name, tolerance in {
+        "foundation_builder": 0.5,
+        "resilience_rebuilder": 0.4,
+        "connected_explorer": 0.9,
+        "systematic_improver": 1.0,
+        "peak_performer": 1.3,
+        "transformation_seeker": 1.4,
+    }.items()
+}
+
+K = TypeVar("K")
+R = TypeVar("R")
+Ledger = Mapping[date, tuple[int, float]]
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackEvent:
+    task_id: UUID
+    category: Category
+    time_block: TimeBlock
+    difficulty: Difficulty
+    duration_minutes: int
+    tags: tuple[str, ...]
+    day: date
+    outcome: Outcome
+    rating: int | None = None
+    skip_reason: SkipReason | None = None
+    keep: ContinuePreference | None = None
+    is_new: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Priors:
+    category: Mapping[Category, float]
+    difficulty_tolerance: float
+
+    def __post_init__(self) -> None:
+        if any(not 0.0 <= p <= 1.0 for p in self.category.values()):
+            raise ValueError("category priors must lie in 0..1")
+        if not 0.0 <= self.difficulty_tolerance <= MAX_LEVEL:
+            raise ValueError("the difficulty tolerance prior must lie in 0..2")
+        # A private copy: the caller's mapping cannot change the profile afterwards.
+        object.__setattr__(self, "category", dict(self.category))
+
+
+def archetype_priors(library: Library, archetype: Archetype) -> Priors:
+    category = {
+        c: fmean(t.archetype_fit[archetype] for t in tasks)
+        for c, tasks in library.by_category.items()
+        if tasks
+    }
+    return Priors(category, ARCHETYPE_TOLERANCE[archetype])
+
+
+def _decay(days: int, half_life: float | None) -> float:
+    return 1.0 if half_life is None else 0.5 ** (days / half_life)
+
+
+@dataclass(frozen=True, slots=True)
+class Decayed:
+    """Decayed sums ``amount`` (of weight x value) and ``weight``, valued at ``ref``."""
+
+    ref: date | None = None
+    amount: float = 0.0
+    weight: float = 0.0
+    count: int = 0
+
+    def add(self, day: date, value: float, weight: float, sign: int, half_life: float) -> Decayed:
+        count = self.count + sign
+        if count < 0:
+            raise ValueError("retracting an event that was never applied")
+        if count == 0:
+            return Decayed()
+        ref, amount, total = self.ref, self.amount, self.weight
+        if ref is None:
+            ref = day
+        elif day > ref:
+            factor = _decay((day - ref).days, half_life)
+            ref, amount, total = day, amount * factor, total * factor
+        else:
+            weight *= _decay((ref - day).days, half_life)
+        return Decayed(ref, amount + sign * weight * value, total + sign * weight, count)
+
+    def at(self, day: date, half_life: float | None) -> tuple[float, float]:
+        if self.ref is None:
+            return 0.0, 0.0
+        factor = _decay(max((day - self.ref).days, 0), half_life)
+        return max(self.amount * factor, 0.0), max(self.weight * factor, 0.0)
+
+
+@dataclass(frozen=True, slots=True)
+class TaskRecord:
+    outcomes: Decayed = Decayed()
+    ratings: int = 0
+    rating_sum: int = 0
+    completions: int = 0
+    partials: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryVoice:
+    """All-time ratings and keep answers for one category: the inputs of its friction."""
+
+    ratings: int = 0
+    rating_sum: int = 0
+    yes: int = 0
+    maybe: int = 0
+    no: int = 0
+
+
+def _zero_outcomes() -> dict[Outcome, int]:
+    return dict.fromkeys(Outcome, 0)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Immutable; ``apply`` returns a new one. Mappings are never mutated once built."""
+
+    priors: Priors
+    half_life_days: float | None = None
+    categories: Mapping[Category, Decayed] = field(default_factory=dict)
+    time_blocks: Mapping[TimeBlock, Decayed] = field(default_factory=dict)
+    tags: Mapping[str, Decayed] = field(default_factory=dict)
+    tasks: Mapping[UUID, TaskRecord] = field(default_factory=dict)
+    difficulty: Decayed = Decayed()
+    new_tasks: Decayed = Decayed()
+    repeat_tasks: Decayed = Decayed()
+    ledger: Ledger = field(default_factory=dict)
+    voices: Mapping[Category, CategoryVoice] = field(default_factory=dict)
+    outcomes: Mapping[Outcome, int] = field(default_factory=_zero_outcomes)
+
+
+def new_profile(priors: Priors) -> Profile:
+    return Profile(priors)
+
+
+def difficulty_evidence(event: FeedbackEvent) -> float | None:
+    level = float(event.difficulty.level)
+    if event.outcome is Outcome.COMPLETED:
+        return min(level + COMPLETED_STRETCH, MAX_LEVEL)
+    if event.outcome is Outcome.PARTIAL:
+        return level
+    if event.outcome is Outcome.SKIPPED and event.skip_reason is SkipReason.TOO_HARD:
+        return max(level - TOO_HARD_DROP, 0.0)
+    return None
+
+
+def _updated(mapping: Mapping[K, R], key: K, new: R, empty: bool) -> dict[K, R]:
+    out = dict(mapping)
+    if empty:
+        out.pop(key, None)
+    else:
+        out[key] = new
+    return out
+
+
+def _checked(*counts: int) -> None:
+    if min(counts) < 0:
+        raise ValueError("retracting an event that was never applied")
+
+
+def _ledger(ledger: Ledger, day: date, value: float, sign: int) -> dict[date, tuple[int, float]]:
+    latest = max(ledger, default=None)
+    if latest is not None and day <= latest - timedelta(days=DAYS_KEPT):
+        return dict(ledger)
+    if sign < 0 and day not in ledger:
+        return dict(ledger)  # the day fell out of the kept window: its events went with it
+    items, total = ledger.get(day, (0, 0.0))
+    out = _updated(ledger, day, (items + sign, total + sign * value), items + sign <= 0)
+    if latest is not None and day > latest:
+        out = {d: v for d, v in out.items() if d > day - timedelta(days=DAYS_KEPT)}
+    return out
+
+
+def apply(
+    profile: Profile, event: FeedbackEvent, *, half_life_days: float, sign: int = 1
+) -> Profile:
+    if sign not in (1, -1):
+        raise ValueError("sign must be +1 (apply) or -1 (retract)")
+    if not (half_life_days > 0 and math.isfinite(half_life_days)):
+        raise ValueError("half_life_days must be a positive number")
+    if event.rating is not None and not 1 <= event.rating <= 5:
+        raise ValueError("a rating lies in 1..5")
+    hl, day, outcome = half_life_days, event.day, event.outcome
+    value, weight = OUTCOME_VALUE_WEIGHT[outcome]
+
+    def bump(mapping: Mapping[K, Decayed], key: K) -> dict[K, Decayed]:
+        new = mapping.get(key, Decayed()).add(day, value, weight, sign, hl)
+        return _updated(mapping, key, new, new.count == 0)
+
+    tags: Mapping[str, Decayed] = profile.tags
+    for tag in dict.fromkeys(event.tags):
+        tags = bump(tags, tag)
+
+    rated, rating = int(event.rating is not None), event.rating or 0
+    old = profile.tasks.get(event.task_id, TaskRecord())
+    task = TaskRecord(
+        old.outcomes.add(day, value, weight, sign, hl),
+        old.ratings + sign * rated,
+        old.rating_sum + sign * rating,
+        old.completions + sign * int(outcome is Outcome.COMPLETED),
+        old.partials + sign * int(outcome is Outcome.PARTIAL),
+    )
+    _checked(task.ratings, task.rating_sum, task.completions, task.partials)
+
+    voice = profile.voices.get(event.category, CategoryVoice())
+    voice = CategoryVoice(
+        voice.ratings + sign * rated,
+        voice.rating_sum + sign * rating,
+        voice.yes + sign * int(event.keep is ContinuePreference.YES),
+        voice.maybe + sign * int(event.keep is ContinuePreference.MAYBE),
+        voice.no + sign * int(event.keep is ContinuePreference.NO),
+    )
+    _checked(voice.ratings, voice.rating_sum, voice.yes, voice.maybe, voice.no)
+
+    outcomes = dict(profile.outcomes)
+    outcomes[outcome] = outcomes.get(outcome, 0) + sign
+    _checked(*outcomes.values())
+
+    difficulty = profile.difficulty
+    evidence = difficulty_evidence(event)
+    if evidence is not None:
+        difficulty = difficulty.add(day, evidence, 1.0, sign, hl)
+    new_tasks, repeat_tasks = profile.new_tasks, profile.repeat_tasks
+    if event.is_new:
+        new_tasks = new_tasks.add(day, value, weight, sign, hl)
+    else:
+        repeat_tasks = repeat_tasks.add(day, value, weight, sign, hl)
+
+    return Profile(
+        priors=profile.priors,
+        half_life_days=hl,
+        categories=bump(profile.categories, event.category),
+        time_blocks=bump(profile.time_blocks, event.time_block),
+        tags=tags,
+        tasks=_updated(profile.tasks, event.task_id, task, task.outcomes.count == 0),
+        difficulty=difficulty,
+        new_tasks=new_tasks,
+        repeat_tasks=repeat_tasks,
+        ledger=_ledger(profile.ledger, day, value, sign),
+        voices=_updated(profile.voices, event.category, voice, voice == CategoryVoice()),
+        outcomes=outcomes,
+    )
+
+
+# ---- reading the profile ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TaskStats:
+    trials: float
+    successes: float
+    ratings: int
+    rating_sum: int
+    completions: int
+
+
+@dataclass(frozen=True)
+class ProfileView:
+    category_affinity: Mapping[Category, float]
+    time_of_day: Mapping[TimeBlock, float]
+    tag_affinity: Mapping[str, float]
+    difficulty_tolerance: float
+    variety_seeking: float
+    consistency: float
+    streak_current: int
+    streak_longest: int
+    friction: Mapping[Category, float]
+    friction_level: Mapping[Category, str]
+    favourites: frozenset[UUID]
+    tried: frozenset[UUID]
+    task_stats: Mapping[UUID, TaskStats]
+    events: int
+    completions: int
+    partials: int
+    skips: int
+    no_responses: int
+    completion_rate: float | None
+    completion_rate_7d: float | None
+    unique_tasks_tried: int
+    confidence: float
+
+
+def friction_score(
+    mean_rating: float | None, share_no: float | None, share_maybe: float | None
+) -> float:
+    """Friction in 0..1. ``share_no``/``share_maybe`` are ``None`` when nobody answered the keep
+    question (a single ``None`` beside a number counts as 0)."""
+    if mean_rating is not None and not 1.0 <= mean_rating <= 5.0:
+        raise ValueError("a mean rating lies in 1..5")
+    terms: list[tuple[float, float]] = []
+    if mean_rating is not None:
+        terms.append((FRICTION_RATING_WEIGHT, (5.0 - mean_rating) / 4.0))
+    if share_no is not None or share_maybe is not None:
+        no, maybe = share_no or 0.0, share_maybe or 0.0
+        if no < 0 or maybe < 0 or no + maybe > 1.0 + _EPS:
+            raise ValueError("keep shares lie in 0..1 and add up to at most 1")
+        terms.append((FRICTION_KEEP_WEIGHT, FRICTION_NO * no + FRICTION_MAYBE * maybe))
+    if not terms:
+        raise ValueError("no ratings and no keep answers: there is no friction to score")
+    return sum(w * t for w, t in terms) / sum(w for w, _ in terms)
+
+
+def friction_level(score: float) -> str:
+    if score <= FRICTION_LOW + _EPS:
+        return "low"
+    return "high" if score > FRICTION_HIGH + _EPS else "medium"
+
+
+def _streaks(days: list[date], today: date) -> tuple[int, int]:
+    chains: list[tuple[date, int]] = []  # (last day, counting days) per chain, oldest first
+    for day in days:
+        if chains and (day - chains[-1][0]).days <= STREAK_MAX_GAP_DAYS:
+            chains[-1] = (day, chains[-1][1] + 1)
+        else:
+            chains.append((day, 1))
+    if not chains:
+        return 0, 0
+    current = chains[-1][1] if (today - chains[-1][0]).days <= 1 else 0
+    return current, max(length for _, length in chains)
+
+
+def _smoothed(acc: Decayed, prior: float, today: date, half_life: float | None) -> float:
+    amount, weight = acc.at(today, half_life)
+    return min(max((PRIOR_STRENGTH * prior + amount) / (PRIOR_STRENGTH + weight), 0.0), 1.0)
+
+
+def _favourite(stats: TaskStats) -> bool:
+    if stats.completions < FAVOURITE_MIN_COMPLETIONS or stats.trials <= 0:
+        return False
+    rate = stats.successes / stats.trials
+    rating_term = stats.rating_sum / stats.ratings / 5.0 if stats.ratings else rate
+    score = FAVOURITE_RATE_WEIGHT * rate + (1 - FAVOURITE_RATE_WEIGHT) * rating_term
+    return score >= FAVOURITE_AT - _EPS
+
+
+def view(profile: Profile, today: date) -> ProfileView:
+    hl = profile.half_life_days
+
+    def smoothed(acc: Decayed | None, prior: float) -> float:
+        return _smoothed(acc or Decayed(), prior, today, hl)
+
+    priors = profile.priors
+    amount, weight = profile.difficulty.at(today, hl)
+    tolerance = (TOLERANCE_PRIOR_WEIGHT * priors.difficulty_tolerance + amount) / (
+        TOLERANCE_PRIOR_WEIGHT + weight
+    )
+    r_new = smoothed(profile.new_tasks, NEUTRAL_PRIOR)
+    variety = 0.5 + (r_new - smoothed(profile.repeat_tasks, NEUTRAL_PRIOR)) / 2
+
+    def within(days: int) -> dict[date, tuple[int, float]]:
+        start = today - timedelta(days=days - 1)
+        return {d: v for d, v in profile.ledger.items() if start <= d <= today}
+
+    kept = within(DAYS_KEPT)
+    counting = sorted(d for d, (_, value) in kept.items() if value > 0)
+    fortnight = today - timedelta(days=CONSISTENCY_DAYS - 1)
+    week = within(RATE_DAYS).values()
+    week_items = sum(items for items, _ in week)
+
+    friction: dict[Category, float] = {}
+    for category, voice in profile.voices.items():
+        answers = voice.yes + voice.maybe + voice.no
+        if voice.ratings == 0 and answers == 0:
+            continue
+        friction[category] = friction_score(
+            voice.rating_sum / voice.ratings if voice.ratings else None,
+            voice.no / answers if answers else None,
+            voice.maybe / answers if answers else None,
+        )
+
+    stats: dict[UUID, TaskStats] = {}
+    for task_id, record in profile.tasks.items():
+        successes, trials = record.outcomes.at(today, hl)
+        stats[task_id] = TaskStats(
+            trials, successes, record.ratings, record.rating_sum, record.completions
+        )
+
+    counts = profile.outcomes
+    events = sum(counts.values())
+    completed, partial = counts[Outcome.COMPLETED], counts[Outcome.PARTIAL]
+    no_response = counts[Outcome.NO_RESPONSE]
+    current, longest = _streaks(counting, today)
+    tried = frozenset(t for t, r in profile.tasks.items() if r.completions + r.partials > 0)
+    return ProfileView(
+        category_affinity={
+            c: smoothed(profile.categories.get(c), priors.category.get(c, NEUTRAL_PRIOR))
+            for c in Category
+        },
+        time_of_day={b: smoothed(profile.time_blocks.get(b), NEUTRAL_PRIOR) for b in TimeBlock},
+        tag_affinity={t: smoothed(acc, NEUTRAL_PRIOR) for t, acc in profile.tags.items()},
+        difficulty_tolerance=min(max(tolerance, 0.0), MAX_LEVEL),
+        variety_seeking=min(max(variety, 0.0), 1.0),
+        consistency=sum(1 for d in counting if d >= fortnight) / CONSISTENCY_DAYS,
+        streak_current=current,
+        streak_longest=longest,
+        friction=friction,
+        friction_level={c: friction_level(f) for c, f in friction.items()},
+        favourites=frozenset(t for t, s in stats.items() if _favourite(s)),
+        tried=tried,
+        task_stats=stats,
+        events=events,
+        completions=completed,
+        partials=partial,
+        skips=counts[Outcome.SKIPPED],
+        no_responses=no_response,
+        completion_rate=(completed + 0.5 * partial) / events if events else None,
+        completion_rate_7d=sum(v for _, v in week) / week_items if week_items else None,
+        unique_tasks_tried=len(tried),
+        confidence=1.0 - math.exp(-(events - no_response) / CONFIDENCE_SCALE),
+    )
+
+
+def task_estimate(
+    view: ProfileView, task: Task, *, prior_strength: float = TASK_PRIOR_STRENGTH
+) -> float:
+    parts = [view.category_affinity.get(task.category, NEUTRAL_PRIOR)]
+    parts += [view.tag_affinity[t] for t in dict.fromkeys(task.tags) if t in view.tag_affinity]
+    prior = fmean(parts)
+    stats = view.task_stats.get(task.id)
+    successes, trials = (stats.successes, stats.trials) if stats else (0.0, 0.0)
+    estimate = (prior_strength * prior + successes) / (prior_strength + trials)
+    return min(max(estimate, 0.0), 1.0)
+
+
+def observed_days(profile: Profile, since: date, today: date) -> int:
+    """Ledger days from ``since`` through ``today`` with a settled item (``phases.advance``)."""
+    return sum(1 for d, (items, _) in profile.ledger.items() if since <= d <= today and items > 0)
+
+
+# ---- documents -----------------------------------------------------------------------------
+
+
+def _acc_doc(acc: Decayed) -> dict[str, Any]:
+    ref = acc.ref.isoformat() if acc.ref else None
+    return {"ref": ref, "amount": acc.amount, "weight": acc.weight, "count": acc.count}
+
+
+def _acc(doc: Mapping[str, Any]) -> Decayed:
+    ref = date.fromisoformat(doc["ref"]) if doc["ref"] is not None else None
+    return Decayed(ref, float(doc["amount"]), float(doc["weight"]), int(doc["count"]))
+
+
+def to_document(profile: Profile) -> dict[str, Any]:
+    def accs(mapping: Mapping[Any, Decayed]) -> dict[str, Any]:
+        return {str(k): _acc_doc(v) for k, v in sorted(mapping.items(), key=lambda kv: str(kv[0]))}
+
+    return {
+        "schema": SCHEMA,
+        "half_life_days": profile.half_life_days,
+        "priors": {
+            "category": {c.value: p for c, p in sorted(profile.priors.category.items())},
+            "difficulty_tolerance": profile.priors.difficulty_tolerance,
+        },
+        "categories": accs(profile.categories),
+        "time_blocks": accs(profile.time_blocks),
+        "tags": accs(profile.tags),
+        "tasks": {
+            str(t): {**asdict(r), "outcomes": _acc_doc(r.outcomes)}
+            for t, r in sorted(profile.tasks.items(), key=lambda kv: str(kv[0]))
+        },
+        "difficulty": _acc_doc(profile.difficulty),
+        "new_tasks": _acc_doc(profile.new_tasks),
+        "repeat_tasks": _acc_doc(profile.repeat_tasks),
+        "ledger": {d.isoformat(): [n, v] for d, (n, v) in sorted(profile.ledger.items())},
+        "voices": {c.value: asdict(v) for c, v in sorted(profile.voices.items())},
+        "outcomes": {o.value: n for o, n in profile.outcomes.items()},
+    }
+
+
+def from_document(doc: Mapping[str, Any]) -> Profile:
+    if doc.get("schema") != SCHEMA:
+        raise ValueError(f"unsupported profile schema {doc.get('schema')!r}; expected {SCHEMA}")
+    try:
+        half_life = doc["half_life_days"]
+        priors = doc["priors"]
+        outcomes = _zero_outcomes()
+        outcomes.update({Outcome(o): int(n) for o, n in doc["outcomes"].items()})
+        return Profile(
+            priors=Priors(
+                {Category(c): float(p) for c, p in priors["category"].items()},
+                float(priors["difficulty_tolerance"]),
+            ),
+            half_life_days=float(half_life) if half_life is not None else None,
+            categories={Category(c): _acc(a) for c, a in doc["categories"].items()},
+            time_blocks={TimeBlock(b): _acc(a) for b, a in doc["time_blocks"].items()},
+            tags={str(t): _acc(a) for t, a in doc["tags"].items()},
+            tasks={
+                UUID(t): TaskRecord(
+                    _acc(r["outcomes"]),
+                    **{k: int(v) for k, v in r.items() if k != "outcomes"},
+                )
+                for t, r in doc["tasks"].items()
+            },
+            difficulty=_acc(doc["difficulty"]),
+            new_tasks=_acc(doc["new_tasks"]),
+            repeat_tasks=_acc(doc["repeat_tasks"]),
+            ledger={
+                date.fromisoformat(d): (int(n), float(v)) for d, (n, v) in doc["ledger"].items()
+            },
+            voices={
+                Category(c): CategoryVoice(**{k: int(n) for k, n in v.items()})
+                for c, v in doc["voices"].items()
+            },
+            outcomes=outcomes,
+        )
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise ValueError(f"not a habitloop profile document: {exc!r}") from exc

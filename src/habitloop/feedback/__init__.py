@@ -1,0 +1,1 @@
+"""Feedback intake and the learned profile it updates."""

@@ -1,0 +1,239 @@
+"""One user's learned profile inside one transaction: load it, settle unanswered days, apply
+or retract feedback, move the learning phase, and write it back once.
+
+Feedback and plan generation both go through here, so the profile is updated incrementally in
+the same transaction as what changed it, from compact state (one profile row and the plan
+items since the last settlement), never by recomputing over the whole history.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from uuid import UUID, uuid4
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from habitloop.core.library import Library, Task
+from habitloop.core.phases import PhaseRules, PhaseState, advance
+from habitloop.core.profile import (
+    FeedbackEvent,
+    Profile,
+    ProfileView,
+    apply,
+    archetype_priors,
+    from_document,
+    new_profile,
+    to_document,
+    view,
+)
+from habitloop.core.vocab import (
+    Archetype,
+    Category,
+    ContinuePreference,
+    Difficulty,
+    Outcome,
+    Phase,
+    SkipReason,
+    TimeBlock,
+)
+from habitloop.feedback import repository as repo
+from habitloop.models import PlanItemRow, UserRow
+
+
+@dataclass
+class Learning:
+    user: UserRow
+    profile: Profile
+    settled_through: date | None
+    exists: bool
+    half_life_days: float
+    today: date
+    dirty: bool = False
+    _views: dict[date, ProfileView] = field(default_factory=dict)
+
+    def apply(self, event: FeedbackEvent, sign: int = 1) -> None:
+        self.profile = apply(self.profile, event, half_life_days=self.half_life_days, sign=sign)
+        self.dirty = True
+        self._views.clear()
+
+    def view(self, today: date) -> ProfileView:
+        if today not in self._views:
+            self._views[today] = view(self.profile, today)
+        return self._views[today]
+
+
+def open_learning(
+    session: Session, user: UserRow, library: Library, half_life_days: float, today: date
+) -> Learning:
+    """The user's profile as stored, or a new one from the archetype's priors."""
+    row = repo.load_profile(session, user.user_id)
+    if row is not None:
+        profile = from_document(row.state)
+        return Learning(user, profile, row.settled_through, True, half_life_days, today)
+    priors = archetype_priors(library, Archetype(user.archetype))
+    return Learning(user, new_profile(priors), None, False, half_life_days, today, dirty=True)
+
+
+def event_for(
+    task: Task,
+    *,
+    block: TimeBlock,
+    day: date,
+    outcome: Outcome,
+    is_new: bool,
+    rating: int | None = None,
+    skip_reason: SkipReason | None = None,
+    keep: ContinuePreference | None = None,
+) -> FeedbackEvent:
+    return FeedbackEvent(
+        task_id=task.id,
+        category=task.category,
+        time_block=block,
+        difficulty=task.difficulty,
+        duration_minutes=task.duration_minutes,
+        tags=tuple(task.tags),
+        day=day,
+        outcome=outcome,
+        rating=rating,
+        skip_reason=skip_reason,
+        keep=keep,
+        is_new=is_new,
+    )
+
+
+def event_document(event: FeedbackEvent) -> dict[str, Any]:
+    return {
+        "task_id": str(event.task_id),
+        "category": event.category.value,
+        "time_block": event.time_block.value,
+        "difficulty": event.difficulty.value,
+        "duration_minutes": event.duration_minutes,
+        "tags": list(event.tags),
+        "day": event.day.isoformat(),
+        "outcome": event.outcome.value,
+        "rating": event.rating,
+        "skip_reason": event.skip_reason.value if event.skip_reason else None,
+        "keep": event.keep.value if event.keep else None,
+        "is_new": event.is_new,
+    }
+
+
+def event_from_document(doc: dict[str, Any]) -> FeedbackEvent:
+    return FeedbackEvent(
+        task_id=UUID(doc["task_id"]),
+        category=Category(doc["category"]),
+        time_block=TimeBlock(doc["time_block"]),
+        difficulty=Difficulty(doc["difficulty"]),
+        duration_minutes=int(doc["duration_minutes"]),
+        tags=tuple(doc["tags"]),
+        day=date.fromisoformat(doc["day"]),
+        outcome=Outcome(doc["outcome"]),
+        rating=doc["rating"],
+        skip_reason=SkipReason(doc["skip_reason"]) if doc["skip_reason"] else None,
+        keep=ContinuePreference(doc["keep"]) if doc["keep"] else None,
+        is_new=bool(doc["is_new"]),
+    )
+
+
+def item_event_parts(item: PlanItemRow, library: Library) -> tuple[Task, TimeBlock] | None:
+    task = library.by_id.get(item.task_id)
+    return (task, TimeBlock(item.time_block)) if task is not None else None
+
+
+def end_of_day(day: date, timezone: str) -> datetime:
+    return datetime.combine(day + timedelta(days=1), time(0, 0), ZoneInfo(timezone))
+
+
+def settle(
+    session: Session, learning: Learning, library: Library, before: date, *, store: bool = True
+) -> int:
+    """Count the active items of days before ``before`` that got no answer as "no response".
+
+    Each becomes an implicit feedback row (so a late answer is an update, seen exactly once)
+    and a profile event; with ``store`` false only the in-memory profile changes, for reads.
+    Returns how many items were settled.
+    """
+    last_day = before - timedelta(days=1)
+    if learning.settled_through is not None and learning.settled_through >= last_day:
+        return 0
+    user = learning.user
+    rows = []
+    for item in repo.unanswered_items(session, user.user_id, learning.settled_through, before):
+        parts = item_event_parts(item, library)
+        if parts is None:
+            continue
+        task, block = parts
+        tried = learning.view(item.plan_date).tried
+        event = event_for(
+            task,
+            block=block,
+            day=item.plan_date,
+            outcome=Outcome.NO_RESPONSE,
+            is_new=task.id not in tried,
+        )
+        learning.apply(event)
+        rows.append(
+            {
+                "user_id": user.user_id,
+                "feedback_id": uuid4(),
+                "plan_item_id": item.item_id,
+                "task_id": item.task_id,
+                "plan_date": item.plan_date,
+                "outcome": Outcome.NO_RESPONSE.value,
+                "source": "implicit",
+                "occurred_at": end_of_day(item.plan_date, user.timezone),
+                "event": event_document(event),
+            }
+        )
+    if store:
+        repo.add_many(session, rows)
+    learning.settled_through = last_day
+    learning.dirty = True
+    return len(rows)
+
+
+def advance_phase(
+    learning: Learning, today: date, rules: PhaseRules, *, store: bool = True
+) -> PhaseState:
+    """The user's learning phase by the canonical rule as of ``today`` (stored on the user row
+    unless ``store`` is false)."""
+    user = learning.user
+    current = Phase(user.learning_phase)
+    since = user.phase_since or today
+    state = PhaseState(current, since, user.phase_locked, user.phase_completions)
+    seen = learning.view(today)
+    moved = advance(
+        state,
+        today=today,
+        completions=seen.completions,
+        completion_rate_7d=seen.completion_rate_7d,
+        days_observed=(today - since).days + 1,
+        rules=rules,
+    )
+    if store and (moved != state or user.phase_since is None):
+        user.learning_phase = moved.phase.value
+        user.phase_since = moved.since
+        user.phase_completions = moved.completions_at_start
+    return moved
+
+
+def save(session: Session, learning: Learning) -> None:
+    if not learning.dirty:
+        return
+    summary = learning.view(learning.today)
+    repo.save_profile(
+        session,
+        learning.user.user_id,
+        {
+            "state": to_document(learning.profile),
+            "settled_through": learning.settled_through,
+            "events": summary.events,
+            "completions": summary.completions,
+        },
+        exists=learning.exists,
+    )
+    learning.exists = True
+    learning.dirty = False

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, func
+from sqlalchemy.orm import Mapped, mapped_column
+
+from habitloop.models.base import Base, Timestamped
+
+
+class FeedbackRow(Timestamped, Base):
+    """One answer about one planned item (or an unplanned task), or the implicit "no response"
+    recorded once the item's day is over. A changed answer updates the row; ``event`` keeps what
+    the profile saw, so the old answer can be retracted exactly."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (
+        UniqueConstraint("user_id", "plan_item_id", name="uq_feedback_user_id_plan_item_id"),
+        UniqueConstraint("user_id", "idempotency_key", name="uq_feedback_user_id_idempotency_key"),
+        Index("ix_feedback_user_id_plan_date", "user_id", "plan_date"),
+    )
+
+    user_id: Mapped[UUID] = mapped_column(
+        ForeignKey("users.user_id", ondelete="CASCADE"), primary_key=True
+    )
+    feedback_id: Mapped[UUID] = mapped_column(primary_key=True)
+    plan_item_id: Mapped[UUID | None]
+    task_id: Mapped[UUID] = mapped_column(ForeignKey("tasks.id"))
+    plan_date: Mapped[date]
+    outcome: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(String(16))
+    satisfaction_rating: Mapped[int | None]
+    skip_reason: Mapped[str | None] = mapped_column(String(16))
+    continue_preference: Mapped[str | None] = mapped_column(String(8))
+    notes: Mapped[str | None] = mapped_column(String(500))
+    occurred_at: Mapped[datetime]
+    scheduled_at: Mapped[datetime | None]
+    minutes_from_schedule: Mapped[float | None]
+    idempotency_key: Mapped[str | None] = mapped_column(String(200))
+    event: Mapped[dict[str, Any]]
+    revision: Mapped[int] = mapped_column(default=0)
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())

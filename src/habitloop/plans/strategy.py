@@ -1,0 +1,119 @@
+"""Which policy serves a plan, what it sees, and the static fallback when it cannot."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from random import Random
+
+import structlog
+from sqlalchemy.orm import Session
+
+from habitloop.core.library import Library
+from habitloop.core.phases import PhaseRules
+from habitloop.core.planner import PlanDraft, PlanInput, build_plan
+from habitloop.core.policies import AdaptivePolicy, DynamicPolicy, Policy, StaticPolicy
+from habitloop.core.scoring import ScoreWeights, window_days
+from habitloop.core.vocab import Phase, Strategy
+from habitloop.errors import BadRequest
+from habitloop.feedback import learning as learn
+from habitloop.models import UserRow
+from habitloop.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+AVAILABLE_STRATEGIES = (Strategy.STATIC, Strategy.DYNAMIC, Strategy.ADAPTIVE)
+LEARNING_STRATEGIES = (Strategy.ADAPTIVE,)
+
+
+def policy_for(strategy: Strategy, settings: Settings) -> Policy:
+    if strategy is Strategy.STATIC:
+        return StaticPolicy()
+    if strategy is Strategy.DYNAMIC:
+        return DynamicPolicy(epsilon=settings.exploration_epsilon)
+    if strategy is Strategy.ADAPTIVE:
+        return AdaptivePolicy()
+    available = ", ".join(s.value for s in AVAILABLE_STRATEGIES)
+    raise BadRequest(f"strategy {strategy.value!r} is not available; use one of: {available}")
+
+
+def phase_rotation_hours(phase: Phase, settings: Settings) -> int:
+    """The phase's window, never narrower than ROTATION_THRESHOLD_HOURS: the promise that a
+    variation does not come back within that many hours holds in every phase."""
+    by_phase = {
+        Phase.DISCOVERY: settings.rotation_hours_discovery,
+        Phase.ESTABLISHMENT: settings.rotation_hours_establishment,
+        Phase.MASTERY: settings.rotation_hours_mastery,
+    }[phase]
+    return max(by_phase, settings.rotation_threshold_hours)
+
+
+@dataclass
+class Planning:
+    """What the chosen strategy needs for one plan: its phase, window and learned state."""
+
+    strategy: Strategy
+    phase: Phase
+    rotation_days: int
+    learning: learn.Learning | None
+    fallback_reason: str | None = None
+
+    @property
+    def state(self) -> object:
+        return self.learning.view(self.learning.today) if self.learning is not None else None
+
+
+def prepare(
+    session: Session,
+    settings: Settings,
+    library: Library,
+    user: UserRow,
+    requested: Strategy,
+    day: date,
+) -> Planning:
+    """Settle the user's unanswered days and move their phase when the strategy learns."""
+    policy_for(requested, settings)  # refuse an unavailable strategy before any work
+    phase = Phase(user.learning_phase)
+    if requested in LEARNING_STRATEGIES and not settings.adaptive_learning_enabled:
+        return Planning(
+            Strategy.DYNAMIC,
+            phase,
+            window_days(settings.rotation_threshold_hours),
+            None,
+            "adaptive learning is disabled (ADAPTIVE_LEARNING_ENABLED=false)",
+        )
+    if requested not in LEARNING_STRATEGIES:
+        return Planning(requested, phase, window_days(settings.rotation_threshold_hours), None)
+    learning = learn.open_learning(session, user, library, settings.profile_half_life_days, day)
+    learn.settle(session, learning, library, before=day)
+    phase = learn.advance_phase(learning, day, PhaseRules()).phase
+    days = window_days(phase_rotation_hours(phase, settings))
+    return Planning(requested, phase, days, learning)
+
+
+def draft(
+    library: Library,
+    inp: PlanInput,
+    planning: Planning,
+    settings: Settings,
+    rng_seed: int,
+) -> tuple[PlanDraft, str | None]:
+    """The plan from the chosen strategy, or from the static template when it is switched off
+    or fails (the reason is returned and shown in the response)."""
+    weights = ScoreWeights(settings.archetype_weight, settings.mode_weight)
+    fallback_reason = planning.fallback_reason
+    if planning.strategy is not Strategy.STATIC:
+        if settings.enable_dynamic_plans:
+            policy = policy_for(planning.strategy, settings)
+            try:
+                plan = build_plan(library, inp, policy, Random(rng_seed), weights, planning.state)
+                return plan, fallback_reason
+            except Exception as exc:  # the static template is the documented safety net
+                log.exception("plan_strategy_failed", strategy=planning.strategy.value)
+                fallback_reason = (
+                    f"the {planning.strategy.value} planner failed ({type(exc).__name__})"
+                )
+        else:
+            fallback_reason = "dynamic plans are disabled (ENABLE_DYNAMIC_PLANS=false)"
+    static = build_plan(library, inp, StaticPolicy(), Random(rng_seed), weights)
+    return static, fallback_reason

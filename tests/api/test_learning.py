@@ -1,0 +1,97 @@
+"""The issue's scripted user, driven through the API: learning shows in the profile and phase."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Any
+
+from tests.conftest import UserHandle
+
+
+def day(n: int) -> str:
+    return (date(2026, 3, 1) + timedelta(days=n - 1)).isoformat()
+
+
+def answer_day(user: UserHandle, n: int, rule: Callable[[dict[str, Any]], str | None]) -> None:
+    plan = user.plan(day(n), strategy="adaptive").json()
+    for item in plan["items"]:
+        status = rule(item)
+        if status is not None:
+            response = user.feedback(
+                item["item_id"], status, occurred_at=f"{day(n)}T20:00:00+00:00"
+            )
+            assert response.status_code == 201, response.text
+
+
+def movement_yes_nutrition_no(item: dict[str, Any]) -> str | None:
+    return {"movement": "completed", "nutrition": "skipped"}.get(item["category"])
+
+
+def test_movement_rises_above_nutrition_within_five_days(
+    new_user: Callable[..., UserHandle],
+) -> None:
+    user = new_user("connected_explorer")
+    start = user.profile(day(1))
+    assert start["learning_phase"] == "discovery"
+    for n in range(1, 6):
+        answer_day(user, n, movement_yes_nutrition_no)
+    learned = user.profile(day(5))
+    affinity = learned["category_affinity"]
+    assert affinity["movement"] > affinity["nutrition"]
+    assert affinity["movement"] > start["category_affinity"]["movement"]
+    assert affinity["nutrition"] < start["category_affinity"]["nutrition"]
+
+
+def test_one_completion_a_day_reaches_establishment_on_day_eight(
+    new_user: Callable[..., UserHandle],
+) -> None:
+    user = new_user("foundation_builder")
+    phases = []
+    for n in range(1, 9):
+        plan = user.plan(day(n), strategy="adaptive").json()
+        phases.append(plan["learning_phase"])
+        movement = next(i for i in plan["items"] if i["category"] == "movement")
+        user.feedback(movement["item_id"], "completed", occurred_at=f"{day(n)}T20:00:00+00:00")
+    assert phases == ["discovery"] * 7 + ["establishment"]
+
+
+def test_fifteen_completions_reach_establishment_before_day_eight(
+    new_user: Callable[..., UserHandle],
+) -> None:
+    user = new_user("peak_performer")
+    phases = []
+    for n in range(1, 5):
+        plan = user.plan(day(n), strategy="adaptive").json()
+        phases.append(plan["learning_phase"])
+        for item in plan["items"]:
+            user.feedback(item["item_id"], "completed", occurred_at=f"{day(n)}T20:00:00+00:00")
+    # 7 completions a day: the 15th comes on day 3, so day 4's plan is in establishment.
+    assert phases[:3] == ["discovery"] * 3
+    assert phases[3] == "establishment"
+
+
+def test_adaptive_reasons_name_their_drivers(new_user: Callable[..., UserHandle]) -> None:
+    user = new_user("resilience_rebuilder")
+    plan = user.plan(day(1), strategy="adaptive").json()
+    assert plan["strategy"] == "adaptive"
+    assert all(
+        "Resilience Rebuilder" in i["reason"] or "new for you" in i["reason"] for i in plan["items"]
+    )
+    assert all(0 < i["propensity"] <= 1 for i in plan["items"])
+
+
+def test_adaptive_is_the_default_strategy(new_user: Callable[..., UserHandle]) -> None:
+    user = new_user()
+    assert user.plan(day(1)).json()["strategy"] == "adaptive"
+
+
+def test_service_role_can_pin_a_phase(new_user: Callable[..., UserHandle]) -> None:
+    from tests.conftest import auth
+
+    user = new_user()
+    url = f"/api/v1/users/{user.id}/phase"
+    assert user.client.put(url, json={"phase": "mastery"}, headers=user.headers).status_code == 403
+    pinned = user.client.put(url, json={"phase": "Mastery"}, headers=auth(None, service=True))
+    assert pinned.status_code == 200, pinned.text
+    assert user.plan(day(1), strategy="adaptive").json()["learning_phase"] == "mastery"
