@@ -15,8 +15,8 @@ serve: $(STAMP)
 	$(VENV)/bin/habitloop serve
 
 lint: $(STAMP)
-	$(PY) -m ruff check src tests benchmarks
-	$(PY) -m ruff format --check src tests benchmarks
+	$(PY) -m ruff check src tests benchmarks examples
+	$(PY) -m ruff format --check src tests benchmarks examples
 	$(VENV)/bin/lint-imports
 
 typecheck: $(STAMP)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import threading
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime, time
 
 from sqlalchemy import func, select
 
 from habitloop.db import Database
-from habitloop.models import PlanRow, RotationRow
+from habitloop.feedback.schemas import FeedbackIn
+from habitloop.feedback.service import record_feedback
+from habitloop.models import FeedbackRow, PlanRow, ProfileRow, RotationRow
 from habitloop.plans.schemas import PlanIn
 from habitloop.plans.service import generate_plan
 from habitloop.settings import Settings
@@ -73,3 +75,44 @@ def test_rotation_state_records_every_use(db: Database, settings: Settings) -> N
         ).all()
     stored = {group: (count, last.isoformat()) for group, count, last in rows}
     assert stored == {group: (len(days), max(days)) for group, days in planned.items()}
+
+
+def test_concurrent_duplicate_feedback_is_recorded_once(db: Database, settings: Settings) -> None:
+    user_id = uuid.uuid4()
+    cache = LibraryCache()
+    day = date(2026, 11, 23)
+    with db.transaction() as session:
+        put_user(session, user_id, UserIn.model_validate({"archetype": "peak_performer"}))
+        plan = generate_plan(session, settings, cache, user_id, PlanIn(date=day)).plan
+    at = datetime.combine(day, time(20, 0), UTC)
+    body = FeedbackIn(
+        user_id=user_id, plan_item_id=plan.items[0].item_id, status="completed", occurred_at=at
+    )
+    barrier = threading.Barrier(8)
+    answers: list[tuple[uuid.UUID, int]] = []
+    errors: list[BaseException] = []
+
+    def answer(key: str | None) -> None:
+        try:
+            barrier.wait()
+            with db.transaction() as session:
+                done = record_feedback(session, settings, cache, body, key, at)
+            answers.append((done.out.feedback_id, done.status_code))
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [
+        threading.Thread(target=answer, args=("same-key" if i % 2 else None,)) for i in range(8)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert len({feedback_id for feedback_id, _ in answers}) == 1
+    assert sorted(code for _, code in answers) == [200] * 7 + [201]
+    with db.transaction(write=False) as session:
+        rows = session.scalar(select(func.count()).where(FeedbackRow.user_id == user_id))
+        profile = session.get(ProfileRow, user_id)
+    assert rows == 1
+    assert profile is not None and (profile.events, profile.completions) == (1, 1)
