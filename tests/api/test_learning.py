@@ -95,3 +95,19 @@ def test_service_role_can_pin_a_phase(new_user: Callable[..., UserHandle]) -> No
     pinned = user.client.put(url, json={"phase": "Mastery"}, headers=auth(None, service=True))
     assert pinned.status_code == 200, pinned.text
     assert user.plan(day(1), strategy="adaptive").json()["learning_phase"] == "mastery"
+
+
+def test_bandit_strategy_logs_bounded_propensities_and_learns_in_the_feedback_transaction(
+    new_user: Callable[..., UserHandle],
+) -> None:
+    user = new_user("systematic_improver")
+    seen: list[float] = []
+    for n in range(1, 4):
+        plan = user.plan(day(n), strategy="bandit").json()
+        assert plan["strategy"] == "bandit" and plan["fallback_reason"] is None
+        seen.extend(i["propensity"] for i in plan["items"])
+        for item in plan["items"]:
+            status = "completed" if item["category"] == "focus" else "skipped"
+            user.feedback(item["item_id"], status, occurred_at=f"{day(n)}T20:00:00+00:00")
+    assert all(0.05 - 1e-9 <= p <= 1.0 for p in seen)
+    assert "expected completion" in plan["items"][0]["reason"]

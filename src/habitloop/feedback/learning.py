@@ -16,8 +16,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from habitloop.bandit import repository as bandit_repo
 from habitloop.core.library import Library, Task
 from habitloop.core.phases import PhaseRules, PhaseState, advance
+from habitloop.core.policies.bandit import ArmStats, reward, update_arm
 from habitloop.core.profile import (
     FeedbackEvent,
     Profile,
@@ -45,17 +47,40 @@ from habitloop.models import PlanItemRow, UserRow
 
 @dataclass
 class Learning:
+    """The profile and the bandit's arms of one user, changed in memory and saved once."""
+
     user: UserRow
     profile: Profile
     settled_through: date | None
     exists: bool
     half_life_days: float
     today: date
+    arms: dict[UUID, ArmStats] = field(default_factory=dict)
+    arm_half_life_days: float = 30.0
     dirty: bool = False
     _views: dict[date, ProfileView] = field(default_factory=dict)
+    _stored_arms: frozenset[UUID] = frozenset()
+    _changed_arms: dict[UUID, ArmStats] = field(default_factory=dict)
+    _population: dict[UUID, tuple[float, float]] = field(default_factory=dict)
 
     def apply(self, event: FeedbackEvent, sign: int = 1) -> None:
+        """Apply (or, with ``sign`` -1, retract) one event to the profile and the arms."""
         self.profile = apply(self.profile, event, half_life_days=self.half_life_days, sign=sign)
+        value, weight = reward(event.outcome, event.rating)
+        arm = update_arm(
+            self.arms.get(event.task_id, ArmStats()),
+            value,
+            weight,
+            event.day,
+            self.arm_half_life_days,
+            sign,
+        )
+        self.arms[event.task_id] = self._changed_arms[event.task_id] = arm
+        pooled = self._population.get(event.task_id, (0.0, 0.0))
+        self._population[event.task_id] = (
+            pooled[0] + sign * value * weight,
+            pooled[1] + sign * weight,
+        )
         self.dirty = True
         self._views.clear()
 
@@ -70,11 +95,17 @@ def open_learning(
 ) -> Learning:
     """The user's profile as stored, or a new one from the archetype's priors."""
     row = repo.load_profile(session, user.user_id)
+    arms = bandit_repo.user_arms(session, user.user_id)
     if row is not None:
         profile = from_document(row.state)
-        return Learning(user, profile, row.settled_through, True, half_life_days, today)
-    priors = archetype_priors(library, Archetype(user.archetype))
-    return Learning(user, new_profile(priors), None, False, half_life_days, today, dirty=True)
+        learning = Learning(user, profile, row.settled_through, True, half_life_days, today, arms)
+    else:
+        priors = archetype_priors(library, Archetype(user.archetype))
+        learning = Learning(
+            user, new_profile(priors), None, False, half_life_days, today, arms, dirty=True
+        )
+    learning._stored_arms = frozenset(arms)
+    return learning
 
 
 def event_for(
@@ -237,3 +268,10 @@ def save(session: Session, learning: Learning) -> None:
     )
     learning.exists = True
     learning.dirty = False
+    bandit_repo.save_user_arms(
+        session, learning.user.user_id, learning._changed_arms, learning._stored_arms
+    )
+    bandit_repo.add_to_population(session, learning.user.archetype, learning._population)
+    learning._stored_arms = learning._stored_arms | frozenset(learning._changed_arms)
+    learning._changed_arms = {}
+    learning._population = {}

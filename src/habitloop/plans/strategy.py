@@ -9,10 +9,12 @@ from random import Random
 import structlog
 from sqlalchemy.orm import Session
 
+from habitloop.bandit import repository as bandit_repo
 from habitloop.core.library import Library
 from habitloop.core.phases import PhaseRules
 from habitloop.core.planner import PlanDraft, PlanInput, build_plan
 from habitloop.core.policies import AdaptivePolicy, DynamicPolicy, Policy, StaticPolicy
+from habitloop.core.policies.bandit import BanditPolicy, BanditState
 from habitloop.core.scoring import ScoreWeights, window_days
 from habitloop.core.vocab import Phase, Strategy
 from habitloop.errors import BadRequest
@@ -22,8 +24,8 @@ from habitloop.settings import Settings
 
 log = structlog.get_logger(__name__)
 
-AVAILABLE_STRATEGIES = (Strategy.STATIC, Strategy.DYNAMIC, Strategy.ADAPTIVE)
-LEARNING_STRATEGIES = (Strategy.ADAPTIVE,)
+AVAILABLE_STRATEGIES = (Strategy.STATIC, Strategy.DYNAMIC, Strategy.ADAPTIVE, Strategy.BANDIT)
+LEARNING_STRATEGIES = (Strategy.ADAPTIVE, Strategy.BANDIT)
 
 
 def policy_for(strategy: Strategy, settings: Settings) -> Policy:
@@ -33,6 +35,8 @@ def policy_for(strategy: Strategy, settings: Settings) -> Policy:
         return DynamicPolicy(epsilon=settings.exploration_epsilon)
     if strategy is Strategy.ADAPTIVE:
         return AdaptivePolicy()
+    if strategy is Strategy.BANDIT:
+        return BanditPolicy()
     available = ", ".join(s.value for s in AVAILABLE_STRATEGIES)
     raise BadRequest(f"strategy {strategy.value!r} is not available; use one of: {available}")
 
@@ -57,10 +61,7 @@ class Planning:
     rotation_days: int
     learning: learn.Learning | None
     fallback_reason: str | None = None
-
-    @property
-    def state(self) -> object:
-        return self.learning.view(self.learning.today) if self.learning is not None else None
+    state: object = None
 
 
 def prepare(
@@ -88,7 +89,12 @@ def prepare(
     learn.settle(session, learning, library, before=day)
     phase = learn.advance_phase(learning, day, PhaseRules()).phase
     days = window_days(phase_rotation_hours(phase, settings))
-    return Planning(requested, phase, days, learning)
+    view = learning.view(day)
+    state: object = view
+    if requested is Strategy.BANDIT:
+        pooled = bandit_repo.population(session, user.archetype)
+        state = BanditState(view, day, dict(learning.arms), pooled, learning.arm_half_life_days)
+    return Planning(requested, phase, days, learning, state=state)
 
 
 def draft(
