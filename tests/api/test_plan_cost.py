@@ -92,7 +92,7 @@ def test_plan_statements_are_flat_from_one_to_365_days_of_history(
     short = statements_for_next_plan(db, settings, 1)
     long = statements_for_next_plan(db, settings, 365)
     assert len(short) == len(long), (short, long)
-    assert len(short) <= 16
+    assert len(short) <= 20
 
 
 def test_feedback_statements_are_flat_from_one_to_365_days_of_history(

@@ -90,7 +90,7 @@ def test_unknown_user_without_archetype_is_refused() -> None:
         (["plan", "bob", "--date", DAY], "UUID"),
         (["plan", USER, "--date", "23/11/2026"], "--date"),
         (["plan", USER, "--date", DAY, "--archetype", "wizard"], "unknown archetype"),
-        (["plan", USER, "--date", DAY, "--strategy", "bandit"], "static, dynamic"),
+        (["plan", USER, "--date", DAY, "--strategy", "genius"], "adaptive, bandit"),
         (["plan", USER, "--date", DAY, "--mode", "extreme"], "--mode"),
     ],
 )

@@ -1,40 +1,59 @@
 from __future__ import annotations
 
-import copy
 from datetime import date, timedelta
 from random import Random
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from habitloop.core.blocks import block_for
 from habitloop.core.library import load_library_file
 from habitloop.core.policies.bandit import (
-    ArmStats,
+    DRAWS,
     BanditPolicy,
     BanditState,
     GreedyPolicy,
     _bounded,
+    draw_weights,
     reward,
-    update_arm,
 )
 from habitloop.core.policies.base import SlotContext
-from habitloop.core.profile import FeedbackEvent, apply, archetype_priors, new_profile, view
+from habitloop.core.policies.contextual import (
+    FeatureSpace,
+    Model,
+    default_mean,
+    population_prior,
+    predict,
+    sigmoid,
+    update,
+)
+from habitloop.core.profile import archetype_priors, new_profile, view
 from habitloop.core.scoring import ScoreWeights, score_table
 from habitloop.core.vocab import Archetype, Category, Mode, Outcome, Phase
 from habitloop.tasks.files import shipped_library_path
 
 LIBRARY = load_library_file(shipped_library_path("v1"))
+SPACE = FeatureSpace.of(LIBRARY)
 DAY = date(2026, 3, 10)
 ARCHETYPE = Archetype.SYSTEMATIC_IMPROVER
 CANDIDATES = score_table(LIBRARY, ARCHETYPE, Mode.MEDIUM, ScoreWeights())[Category.MOVEMENT]
 CONTEXT = SlotContext(DAY, Category.MOVEMENT, ARCHETYPE, Mode.MEDIUM, Phase.DISCOVERY)
+PRIOR = population_prior(SPACE, None, 0)
 
 
-def fresh_state() -> BanditState:
+def state_for(model: Model, seed: int = 1) -> BanditState:
     profile = new_profile(archetype_priors(LIBRARY, ARCHETYPE))
-    return BanditState(view(profile, DAY), DAY)
+    draws = draw_weights(model, DRAWS, seed, 0.5)
+    return BanditState(view(profile, DAY), DAY, SPACE, model, PRIOR, draws)
+
+
+def trained(task_index: int, completed: bool, times: int = 15) -> Model:
+    model = PRIOR
+    x = state_for(PRIOR).features(CANDIDATES[task_index], Mode.MEDIUM)
+    for k in range(times):
+        model = update(model, x, 1.0 if completed else 0.0, 1.0, DAY - timedelta(days=k), PRIOR)
+    return model
 
 
 def test_reward_weights() -> None:
@@ -46,28 +65,37 @@ def test_reward_weights() -> None:
     assert reward(Outcome.COMPLETED, 5) == (1.0, 1.0)
 
 
+def test_day_one_prefers_the_archetypes_fit() -> None:
+    x_best = state_for(PRIOR).features(CANDIDATES[0], Mode.MEDIUM)
+    x_worst = state_for(PRIOR).features(CANDIDATES[-1], Mode.MEDIUM)
+    mean = default_mean(SPACE)
+    score = lambda x: sum(mean[i] * v for i, v in x.items())  # noqa: E731
+    assert CANDIDATES[0].archetype_fit > CANDIDATES[-1].archetype_fit
+    assert sigmoid(score(x_best)) > sigmoid(score(x_worst))
+
+
 def test_same_seed_same_choice_and_inputs_not_mutated() -> None:
-    state = fresh_state()
-    before = copy.deepcopy((state.arms, state.population))
+    state = state_for(PRIOR, seed=5)
+    draws_before = state.draws.copy() if state.draws is not None else None
     candidates = list(CANDIDATES)
     a = BanditPolicy().select(state, candidates, CONTEXT, Random(7))
-    b = BanditPolicy().select(state, candidates, CONTEXT, Random(7))
+    b = BanditPolicy().select(state_for(PRIOR, seed=5), candidates, CONTEXT, Random(7))
     assert a == b
     assert candidates == list(CANDIDATES)
-    assert (state.arms, state.population) == before
+    assert state.draws is not None and draws_before is not None
+    assert np.array_equal(state.draws, draws_before)
 
 
 @settings(max_examples=40, deadline=None)
-@given(seed=st.integers(0, 10_000), wins=st.integers(0, 12), losses=st.integers(0, 12))
-def test_propensities_stay_inside_the_bounds(seed: int, wins: int, losses: int) -> None:
-    arms = {CANDIDATES[0].task.id: ArmStats(float(wins), float(wins + losses), DAY)}
-    state = BanditState(fresh_state().view, DAY, arms)
-    probs, _ = BanditPolicy().probabilities(state, CANDIDATES, CONTEXT, Random(seed))
+@given(seed=st.integers(0, 10_000), wins=st.integers(0, 20), index=st.integers(0, 5))
+def test_propensities_stay_inside_the_bounds(seed: int, wins: int, index: int) -> None:
+    model = trained(index, completed=wins % 2 == 0, times=wins)
+    state = state_for(model, seed)
+    probs, _ = BanditPolicy().probabilities(state, CANDIDATES, CONTEXT)
     assert sum(probs) == pytest.approx(1.0)
-    chosen = [p for p in probs if p > 0]
-    assert all(0.05 - 1e-9 <= p <= 0.95 + 1e-9 for p in chosen)
-    selection = BanditPolicy().select(state, CANDIDATES, CONTEXT, Random(seed))
-    assert 0.05 - 1e-9 <= selection.propensity <= 0.95 + 1e-9
+    assert all(0.05 - 1e-9 <= p <= 0.95 + 1e-9 for p in probs if p > 0)
+    chosen = BanditPolicy().select(state, CANDIDATES, CONTEXT, Random(seed))
+    assert 0.05 - 1e-9 <= chosen.propensity <= 0.95 + 1e-9
 
 
 def test_bounded_mixing_keeps_a_runner_up_for_a_sure_winner() -> None:
@@ -77,60 +105,40 @@ def test_bounded_mixing_keeps_a_runner_up_for_a_sure_winner() -> None:
 
 
 def test_evidence_moves_the_choice() -> None:
-    """A task the user always completes wins most draws; one always skipped almost never."""
-    good, bad = CANDIDATES[-1].task.id, CANDIDATES[0].task.id
-    arms = {good: ArmStats(12.0, 12.0, DAY), bad: ArmStats(0.0, 12.0, DAY)}
-    state = BanditState(fresh_state().view, DAY, arms)
-    probs, means = BanditPolicy().probabilities(state, CANDIDATES, CONTEXT, Random(3))
-    index = {c.task.id: i for i, c in enumerate(CANDIDATES)}
-    assert probs[index[good]] == max(probs)
-    assert probs[index[bad]] <= 0.05 + 1e-9
+    """A task the user always completes wins most draws; greedy takes it."""
+    good = len(CANDIDATES) - 1
+    state = state_for(trained(good, completed=True, times=20))
+    probs, means = BanditPolicy().probabilities(state, CANDIDATES, CONTEXT)
+    assert probs[good] == max(probs)
+    before, _ = BanditPolicy().probabilities(state_for(PRIOR), CANDIDATES, CONTEXT)
+    assert probs[good] > before[good]
     greedy = GreedyPolicy().select(state, CANDIDATES, CONTEXT, Random(3))
-    assert CANDIDATES[greedy.index].task.id == good
-    assert means[index[good]] > means[index[bad]]
+    assert greedy.index == good
+    assert means[good] == max(means)
 
 
-def test_population_helps_a_new_user() -> None:
-    task = CANDIDATES[-1].task.id
-    pooled = {task: ArmStats(19.0, 20.0)}
-    with_pop = BanditState(fresh_state().view, DAY, {}, pooled)
-    _, means = BanditPolicy().probabilities(with_pop, CANDIDATES, CONTEXT, Random(1))
-    _, plain = BanditPolicy().probabilities(fresh_state(), CANDIDATES, CONTEXT, Random(1))
-    assert means[-1] > plain[-1] + 0.2
+def test_population_prior_is_the_mean_of_its_users_shrunk_to_the_default() -> None:
+    sums = [2.0 * v for v in default_mean(SPACE)]
+    sums[SPACE.index["bias"]] = 2.0 * 1.0
+    prior = population_prior(SPACE, sums, 2)
+    expected = (2.0 + 3 * default_mean(SPACE)[SPACE.index["bias"]]) / 5
+    assert prior.mean[SPACE.index["bias"]] == pytest.approx(expected)
 
 
-@given(
-    events=st.lists(
-        st.tuples(st.floats(0, 1), st.sampled_from([0.5, 1.0]), st.integers(0, 40)), max_size=12
-    )
-)
-def test_update_then_retract_returns_to_the_start(events: list[tuple[float, float, int]]) -> None:
-    arm = ArmStats()
-    for value, weight, offset in events:
-        arm = update_arm(arm, value, weight, DAY + timedelta(days=offset), 30.0)
-    start = arm
-    arm = update_arm(arm, 1.0, 1.0, DAY + timedelta(days=45), 30.0)
-    arm = update_arm(arm, 1.0, 1.0, DAY + timedelta(days=45), 30.0, sign=-1)
-    assert arm.reward == pytest.approx(start.at(DAY + timedelta(days=45), 30.0).reward, abs=1e-9)
-    assert arm.weight == pytest.approx(start.at(DAY + timedelta(days=45), 30.0).weight, abs=1e-9)
+@given(reward_value=st.floats(0, 1), weight=st.sampled_from([0.5, 1.0]))
+def test_update_then_retract_returns_to_the_start(reward_value: float, weight: float) -> None:
+    start = trained(2, completed=True, times=3)
+    x = state_for(PRIOR).features(CANDIDATES[1], Mode.LOW)
+    predicted = predict(start, x, DAY, PRIOR)
+    there = update(start, x, reward_value, weight, DAY, PRIOR)
+    back = update(there, x, reward_value, weight, DAY, PRIOR, sign=-1, predicted=predicted)
+    assert back.mean == pytest.approx(start.at(DAY, PRIOR).mean, abs=1e-6)
+    assert back.precision == pytest.approx(start.at(DAY, PRIOR).precision, abs=1e-6)
 
 
-def test_profile_state_is_the_context() -> None:
-    profile = new_profile(archetype_priors(LIBRARY, ARCHETYPE))
-    task = CANDIDATES[0].task
-    for k in range(6):
-        event = FeedbackEvent(
-            task.id,
-            task.category,
-            block_for(task),
-            task.difficulty,
-            task.duration_minutes,
-            task.tags,
-            DAY - timedelta(days=k),
-            Outcome.COMPLETED,
-        )
-        profile = apply(profile, event, half_life_days=14)
-    learned = BanditState(view(profile, DAY), DAY)
-    _, means = BanditPolicy().probabilities(learned, CANDIDATES, CONTEXT, Random(1))
-    _, plain = BanditPolicy().probabilities(fresh_state(), CANDIDATES, CONTEXT, Random(1))
-    assert means[0] > plain[0]
+def test_forgetting_relaxes_precision_toward_the_prior() -> None:
+    model = trained(1, completed=True, times=10)
+    later = model.at(DAY + timedelta(days=120), PRIOR)
+    gap_now = sum(p - q for p, q in zip(model.precision, PRIOR.precision, strict=True))
+    gap_later = sum(p - q for p, q in zip(later.precision, PRIOR.precision, strict=True))
+    assert 0 < gap_later < gap_now / 3

@@ -534,3 +534,28 @@ def test_a_view_before_the_latest_event_does_not_amplify_it() -> None:
     early, late = view(profile, ago(10)), view(profile, TODAY)
     assert_close(early.category_affinity, late.category_affinity)
     assert_close(early.task_stats, late.task_stats)
+
+
+def test_cheap_accessors_agree_with_the_view() -> None:
+    from habitloop.core.profile import has_tried, recent_completion_rate
+
+    library = load_library_file(shipped_library_path("v1"))
+    profile = new_profile(archetype_priors(library, Archetype.PEAK_PERFORMER))
+    tasks = library.tasks[:5]
+    for k, task in enumerate(tasks):
+        outcome = [Outcome.COMPLETED, Outcome.SKIPPED, Outcome.PARTIAL][k % 3]
+        event = FeedbackEvent(
+            task.id,
+            task.category,
+            TimeBlock.MORNING,
+            task.difficulty,
+            task.duration_minutes,
+            task.tags,
+            date(2026, 3, 1) + timedelta(days=k * 2),
+            outcome,
+        )
+        profile = apply(profile, event, half_life_days=14)
+    for today in (date(2026, 3, 1), date(2026, 3, 6), date(2026, 3, 12), date(2026, 4, 1)):
+        seen = view(profile, today)
+        assert recent_completion_rate(profile, today) == seen.completion_rate_7d
+        assert {t.id for t in tasks if has_tried(profile, t.id)} == set(seen.tried)

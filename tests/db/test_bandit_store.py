@@ -5,8 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
+import pytest
+
 from habitloop.bandit import repository as repo
-from habitloop.core.policies.bandit import ArmStats
+from habitloop.core.policies.contextual import FeatureSpace, Model
 from habitloop.db import Database
 from habitloop.settings import Settings
 from habitloop.tasks.service import LibraryCache
@@ -14,23 +16,30 @@ from habitloop.users.schemas import UserIn
 from habitloop.users.service import put_user
 
 
-def test_arms_and_population_round_trip(db: Database, settings: Settings) -> None:
+def test_models_and_population_round_trip(db: Database, settings: Settings) -> None:
     user_id = uuid.uuid4()
     with db.transaction() as session:
         put_user(session, user_id, UserIn.model_validate({"archetype": "peak_performer"}))
-        library = LibraryCache().current(session)
-    first, second = library.tasks[0].id, library.tasks[1].id
-    arms = {first: ArmStats(1.5, 2.0, date(2026, 3, 1)), second: ArmStats(0.0, 0.5, None)}
+        space = FeatureSpace.of(LibraryCache().current(session))
+    size = len(space)
+    model = Model(
+        tuple(i / 10 for i in range(size)),
+        tuple(1.0 + i for i in range(size)),
+        date(2026, 3, 1),
+        4.5,
+    )
     with db.transaction() as session:
-        repo.save_user_arms(session, user_id, arms, known=())
-        before = repo.population(session, "connected_explorer").get(first, ArmStats())
-        repo.add_to_population(session, "connected_explorer", {first: (0.75, 1.0)})
+        assert repo.load_model(session, user_id, space) is None
+        repo.save_model(session, user_id, space, model, exists=False)
+        before, users_before = repo.population(session, "connected_explorer", space)
+        repo.add_to_population(session, "connected_explorer", space, [1.0] * size, users=1)
     with db.transaction() as session:
-        assert repo.user_arms(session, user_id) == arms
-        repo.save_user_arms(session, user_id, {first: ArmStats(2.5, 3.0, date(2026, 3, 2))}, arms)
-        repo.add_to_population(session, "connected_explorer", {first: (0.25, 0.5)})
+        assert repo.load_model(session, user_id, space) == model
+        changed = Model(model.mean, model.precision, date(2026, 3, 2), 5.0)
+        repo.save_model(session, user_id, space, changed, exists=True)
+        repo.add_to_population(session, "connected_explorer", space, [0.5] * size, users=0)
     with db.transaction(write=False) as session:
-        assert repo.user_arms(session, user_id)[first] == ArmStats(2.5, 3.0, date(2026, 3, 2))
-        after = repo.population(session, "connected_explorer")[first]
-    assert after.reward == before.reward + 1.0
-    assert after.weight == before.weight + 1.5
+        assert repo.load_model(session, user_id, space) == changed
+        after, users_after = repo.population(session, "connected_explorer", space)
+    assert users_after == users_before + 1
+    assert after == pytest.approx([b + 1.5 for b in before])

@@ -1,8 +1,7 @@
-"""Reads and writes of bandit state. Bounded by the library's size, never by history."""
+"""Reads and writes of bandit state: one model row per user, pooled sums per archetype."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 from uuid import UUID
 
@@ -10,67 +9,76 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from habitloop.core.policies.bandit import ArmStats
-from habitloop.models import BanditArmRow, BanditPopulationRow
+from habitloop.core.policies.contextual import FeatureSpace, Model
+from habitloop.models import BanditModelRow, BanditPopulationRow
 from habitloop.models.base import table_of
 
-
-def user_arms(session: Session, user_id: UUID) -> dict[UUID, ArmStats]:
-    rows = session.execute(
-        select(
-            BanditArmRow.task_id, BanditArmRow.reward, BanditArmRow.weight, BanditArmRow.ref
-        ).where(BanditArmRow.user_id == user_id)
-    )
-    return {task_id: ArmStats(reward, weight, ref) for task_id, reward, weight, ref in rows}
+USERS = "__users__"
 
 
-def population(session: Session, archetype: str) -> dict[UUID, ArmStats]:
-    rows = session.execute(
-        select(
-            BanditPopulationRow.task_id, BanditPopulationRow.reward, BanditPopulationRow.weight
-        ).where(BanditPopulationRow.archetype == archetype)
-    )
-    return {task_id: ArmStats(reward, weight) for task_id, reward, weight in rows}
+def _vector(space: FeatureSpace, by_name: dict[str, float], default: float) -> list[float]:
+    return [float(by_name.get(name, default)) for name in space.names]
 
 
-def save_user_arms(
-    session: Session, user_id: UUID, changed: dict[UUID, ArmStats], known: Iterable[UUID]
+def load_model(session: Session, user_id: UUID, space: FeatureSpace) -> Model | None:
+    row = session.execute(
+        select(BanditModelRow.weights, BanditModelRow.ref, BanditModelRow.answers).where(
+            BanditModelRow.user_id == user_id
+        )
+    ).first()
+    if row is None:
+        return None
+    weights, ref, answers = row
+    mean = _vector(space, weights["mean"], 0.0)
+    precision = _vector(space, weights["precision"], 1.0)
+    return Model(tuple(mean), tuple(precision), ref, float(answers))
+
+
+def save_model(
+    session: Session, user_id: UUID, space: FeatureSpace, model: Model, *, exists: bool
 ) -> None:
-    existing = set(known)
-    inserts: list[dict[str, Any]] = []
-    for task_id, arm in changed.items():
-        values = {"reward": arm.reward, "weight": arm.weight, "ref": arm.ref}
-        if task_id in existing:
-            session.execute(
-                update(table_of(BanditArmRow))
-                .where(
-                    table_of(BanditArmRow).c.user_id == user_id,
-                    table_of(BanditArmRow).c.task_id == task_id,
-                )
-                .values(**values)
-            )
-        else:
-            inserts.append({"user_id": user_id, "task_id": task_id, **values})
-    if inserts:
-        session.execute(insert(table_of(BanditArmRow)), inserts)
+    values: dict[str, Any] = {
+        "weights": {
+            "mean": dict(zip(space.names, model.mean, strict=True)),
+            "precision": dict(zip(space.names, model.precision, strict=True)),
+        },
+        "ref": model.ref,
+        "answers": model.answers,
+    }
+    table = table_of(BanditModelRow)
+    if exists:
+        session.execute(update(table).where(table.c.user_id == user_id).values(**values))
+    else:
+        session.execute(insert(table), [{"user_id": user_id, **values}])
+
+
+def population(session: Session, archetype: str, space: FeatureSpace) -> tuple[list[float], float]:
+    """(sum of users' weight means by feature, number of users) for the archetype."""
+    query = select(BanditPopulationRow.feature, BanditPopulationRow.total).where(
+        BanditPopulationRow.archetype == archetype
+    )
+    rows: dict[str, float] = {str(row[0]): float(row[1]) for row in session.execute(query)}
+    return _vector(space, rows, 0.0), float(rows.get(USERS, 0.0))
 
 
 def add_to_population(
-    session: Session, archetype: str, deltas: dict[UUID, tuple[float, float]]
+    session: Session, archetype: str, space: FeatureSpace, delta: list[float], users: int
 ) -> None:
-    """Add (reward, weight) deltas to the archetype's pooled arms, as one upsert per task."""
-    if not deltas:
+    """Add a user's change of weight means (and a new user) to the archetype's sums."""
+    rows = [
+        {"archetype": archetype, "feature": name, "total": value}
+        for name, value in zip(space.names, delta, strict=True)
+        if value != 0.0
+    ]
+    if users:
+        rows.append({"archetype": archetype, "feature": USERS, "total": float(users)})
+    if not rows:
         return
-    dialect = session.get_bind().dialect.name
     table = table_of(BanditPopulationRow)
-    for task_id, (reward, weight) in deltas.items():
-        values = {"archetype": archetype, "task_id": task_id, "reward": reward, "weight": weight}
-        base = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
-        statement = base.values(**values).on_conflict_do_update(
-            index_elements=[table.c.archetype, table.c.task_id],
-            set_={
-                "reward": table.c.reward + base.excluded.reward,
-                "weight": table.c.weight + base.excluded.weight,
-            },
-        )
-        session.execute(statement)
+    dialect = session.get_bind().dialect.name
+    base = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+    statement = base.on_conflict_do_update(
+        index_elements=[table.c.archetype, table.c.feature],
+        set_={"total": table.c.total + base.excluded.total},
+    )
+    session.execute(statement, sorted(rows, key=lambda r: str(r["feature"])))

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from habitloop.checkins import repository as repo
 from habitloop.checkins.schemas import CheckinIn, CheckinOut
 from habitloop.core.modes import CheckinSignals, ModeDecision, ModeSource, decide_mode
-from habitloop.core.profile import from_document, view
+from habitloop.core.profile import from_document, recent_completion_rate
 from habitloop.core.vocab import Mode
 from habitloop.feedback.repository import load_profile
 from habitloop.models import CheckinRow
@@ -49,7 +49,7 @@ def record_checkin(session: Session, user_id: UUID, data: CheckinIn) -> CheckinO
 def recent_completion(session: Session, user_id: UUID, day: date) -> float | None:
     """The share of the last seven days' items completed, from the learned profile if any."""
     row = load_profile(session, user_id)
-    return view(from_document(row.state), day).completion_rate_7d if row is not None else None
+    return recent_completion_rate(from_document(row.state), day) if row is not None else None
 
 
 def mode_for_day(session: Session, user_id: UUID, day: date, override: Mode | None) -> ModeDecision:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import typer
 
-from . import db, library, plan, serve, tokens
+from . import db, library, plan, serve, simulate, tokens
 
 app = typer.Typer(
     name="habitloop",
@@ -20,6 +20,7 @@ app.add_typer(db.app, name="db")
 app.add_typer(library.app, name="library")
 app.command("token")(tokens.token)
 app.command("plan")(plan.plan)
+app.command("simulate")(simulate.simulate)
 
 
 def main() -> None:

@@ -81,7 +81,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from statistics import fmean
 from typing import Any, TypeVar
@@ -585,14 +585,29 @@ def to_document(profile: Profile) -> dict[str, Any]:
         "time_blocks": accs(profile.time_blocks),
         "tags": accs(profile.tags),
         "tasks": {
-            str(t): {**asdict(r), "outcomes": _acc_doc(r.outcomes)}
+            str(t): {
+                "outcomes": _acc_doc(r.outcomes),
+                "ratings": r.ratings,
+                "rating_sum": r.rating_sum,
+                "completions": r.completions,
+                "partials": r.partials,
+            }
             for t, r in sorted(profile.tasks.items(), key=lambda kv: str(kv[0]))
         },
         "difficulty": _acc_doc(profile.difficulty),
         "new_tasks": _acc_doc(profile.new_tasks),
         "repeat_tasks": _acc_doc(profile.repeat_tasks),
         "ledger": {d.isoformat(): [n, v] for d, (n, v) in sorted(profile.ledger.items())},
-        "voices": {c.value: asdict(v) for c, v in sorted(profile.voices.items())},
+        "voices": {
+            c.value: {
+                "ratings": v.ratings,
+                "rating_sum": v.rating_sum,
+                "yes": v.yes,
+                "maybe": v.maybe,
+                "no": v.no,
+            }
+            for c, v in sorted(profile.voices.items())
+        },
         "outcomes": {o.value: n for o, n in profile.outcomes.items()},
     }
 
@@ -635,3 +650,23 @@ def from_document(doc: Mapping[str, Any]) -> Profile:
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ValueError(f"not a habitloop profile document: {exc!r}") from exc
+
+
+def has_tried(profile: Profile, task_id: UUID) -> bool:
+    """Whether the task was completed or partly done at least once (``view(...).tried``)."""
+    record = profile.tasks.get(task_id)
+    return record is not None and record.completions + record.partials > 0
+
+
+def recent_completion_rate(profile: Profile, today: date) -> float | None:
+    """``view(profile, today).completion_rate_7d`` without building the whole view."""
+    start = today - timedelta(days=RATE_DAYS - 1)
+    week = [v for d, v in profile.ledger.items() if start <= d <= today]
+    items = sum(n for n, _ in week)
+    return sum(value for _, value in week) / items if items else None
+
+
+def task_exposure(profile: Profile, task_id: UUID, today: date) -> float:
+    """The task's decayed answer weight on ``today``: ``view(...).task_stats[t].trials``."""
+    record = profile.tasks.get(task_id)
+    return record.outcomes.at(today, profile.half_life_days)[1] if record is not None else 0.0

@@ -12,9 +12,45 @@ from sqlalchemy.orm import Session
 
 from habitloop.errors import HabitloopError
 from habitloop.feedback.schemas import BatchIn, BatchOut, BatchResult, FeedbackIn
-from habitloop.feedback.service import record_feedback, require_collection
+from habitloop.feedback.service import Recorder, require_collection
 from habitloop.settings import Settings
 from habitloop.tasks.service import LibrarySource
+
+
+def _invalid(index: int, exc: ValidationError) -> BatchResult:
+    detail = "; ".join(
+        f"{'.'.join(str(p) for p in e['loc']) or 'event'}: {e['msg']}" for e in exc.errors()
+    )
+    return BatchResult(index=index, status_code=422, error="ValidationError", detail=detail)
+
+
+def _one(
+    recorder: Recorder,
+    session: Session,
+    index: int,
+    event: FeedbackIn,
+    authorise: Callable[[UUID], None],
+    now: datetime,
+) -> BatchResult:
+    try:
+        authorise(event.user_id)
+        with session.begin_nested():
+            done = recorder.record(event, None, now)
+    except HabitloopError as exc:
+        return BatchResult(index=index, status_code=exc.status, error=exc.kind, detail=exc.message)
+    except IntegrityError:
+        return BatchResult(
+            index=index,
+            status_code=409,
+            error="Conflict",
+            detail="conflicts with an answer recorded at the same time; retry",
+        )
+    return BatchResult(
+        index=index,
+        status_code=done.status_code,
+        feedback_id=done.out.feedback_id,
+        status=done.out.status,
+    )
 
 
 def record_batch(
@@ -25,46 +61,21 @@ def record_batch(
     authorise: Callable[[UUID], None],
     now: datetime,
 ) -> BatchOut:
+    """Validate and record each event on its own; the profiles are saved once at the end."""
     require_collection(settings)
-    results: list[BatchResult] = []
+    recorder = Recorder(session, settings, libraries.current(session))
+    parsed: list[FeedbackIn | BatchResult] = []
     for index, raw in enumerate(batch.events):
         try:
-            event = FeedbackIn.model_validate(raw)
+            parsed.append(FeedbackIn.model_validate(raw))
         except ValidationError as exc:
-            detail = "; ".join(
-                f"{'.'.join(str(p) for p in e['loc']) or 'event'}: {e['msg']}" for e in exc.errors()
-            )
-            results.append(
-                BatchResult(index=index, status_code=422, error="ValidationError", detail=detail)
-            )
-            continue
-        try:
-            authorise(event.user_id)
-            with session.begin_nested():
-                done = record_feedback(session, settings, libraries, event, None, now)
-        except HabitloopError as exc:
-            results.append(
-                BatchResult(index=index, status_code=exc.status, error=exc.kind, detail=exc.message)
-            )
-            continue
-        except IntegrityError:
-            results.append(
-                BatchResult(
-                    index=index,
-                    status_code=409,
-                    error="Conflict",
-                    detail="conflicts with an answer recorded at the same time; retry",
-                )
-            )
-            continue
-        results.append(
-            BatchResult(
-                index=index,
-                status_code=done.status_code,
-                feedback_id=done.out.feedback_id,
-                status=done.out.status,
-            )
-        )
+            parsed.append(_invalid(index, exc))
+    recorder.prefetch([e for e in parsed if isinstance(e, FeedbackIn)])
+    results = [
+        e if isinstance(e, BatchResult) else _one(recorder, session, i, e, authorise, now)
+        for i, e in enumerate(parsed)
+    ]
+    recorder.finish()
     return BatchOut(
         recorded=sum(r.status == "recorded" for r in results),
         duplicates=sum(r.status == "duplicate" for r in results),

@@ -8,6 +8,7 @@ items since the last settlement), never by recomputing over the whole history.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -19,7 +20,15 @@ from sqlalchemy.orm import Session
 from habitloop.bandit import repository as bandit_repo
 from habitloop.core.library import Library, Task
 from habitloop.core.phases import PhaseRules, PhaseState, advance
-from habitloop.core.policies.bandit import ArmStats, reward, update_arm
+from habitloop.core.policies.bandit import reward
+from habitloop.core.policies.contextual import (
+    FeatureSpace,
+    Model,
+    feature_space,
+    population_prior,
+    predict,
+    update,
+)
 from habitloop.core.profile import (
     FeedbackEvent,
     Profile,
@@ -27,7 +36,9 @@ from habitloop.core.profile import (
     apply,
     archetype_priors,
     from_document,
+    has_tried,
     new_profile,
+    task_exposure,
     to_document,
     view,
 )
@@ -36,6 +47,7 @@ from habitloop.core.vocab import (
     Category,
     ContinuePreference,
     Difficulty,
+    Mode,
     Outcome,
     Phase,
     SkipReason,
@@ -55,34 +67,55 @@ class Learning:
     exists: bool
     half_life_days: float
     today: date
-    arms: dict[UUID, ArmStats] = field(default_factory=dict)
-    arm_half_life_days: float = 30.0
+    space: FeatureSpace | None = None
+    prior: Model | None = None
+    model: Model | None = None
     dirty: bool = False
     _views: dict[date, ProfileView] = field(default_factory=dict)
-    _stored_arms: frozenset[UUID] = frozenset()
-    _changed_arms: dict[UUID, ArmStats] = field(default_factory=dict)
-    _population: dict[UUID, tuple[float, float]] = field(default_factory=dict)
+    _model_stored: Model | None = None
 
-    def apply(self, event: FeedbackEvent, sign: int = 1) -> None:
-        """Apply (or, with ``sign`` -1, retract) one event to the profile and the arms."""
+    def apply(
+        self,
+        event: FeedbackEvent,
+        sign: int = 1,
+        features: Mapping[int, float] | None = None,
+        predicted: float | None = None,
+    ) -> None:
+        """Apply (or, with ``sign`` -1, retract) one event to the profile and, given its
+        features and the bandit's prediction for them, to the bandit's model."""
         self.profile = apply(self.profile, event, half_life_days=self.half_life_days, sign=sign)
-        value, weight = reward(event.outcome, event.rating)
-        arm = update_arm(
-            self.arms.get(event.task_id, ArmStats()),
-            value,
-            weight,
-            event.day,
-            self.arm_half_life_days,
-            sign,
-        )
-        self.arms[event.task_id] = self._changed_arms[event.task_id] = arm
-        pooled = self._population.get(event.task_id, (0.0, 0.0))
-        self._population[event.task_id] = (
-            pooled[0] + sign * value * weight,
-            pooled[1] + sign * weight,
-        )
+        if features is not None and predicted is not None and self.prior is not None:
+            value, weight = reward(event.outcome, event.rating)
+            start = self.model if self.model is not None else self.prior
+            self.model = update(
+                start, features, value, weight, event.day, self.prior, sign, predicted
+            )
         self.dirty = True
         self._views.clear()
+
+    def predict(self, features: Mapping[int, float], day: date) -> float | None:
+        if self.prior is None:
+            return None
+        return predict(self.model or self.prior, features, day, self.prior)
+
+    def snapshot(self) -> tuple[Profile, Model | None, bool]:
+        return self.profile, self.model, self.dirty
+
+    def restore(self, saved: tuple[Profile, Model | None, bool]) -> None:
+        self.profile, self.model, self.dirty = saved
+        self._views.clear()
+
+    def features(self, task: Task, block: TimeBlock, mode: Mode, day: date) -> dict[int, float]:
+        """The bandit's features of ``task`` as the user knew it on ``day``."""
+        assert self.space is not None
+        return self.space.encode(
+            task,
+            mode,
+            task_exposure(self.profile, task.id, day),
+            has_tried(self.profile, task.id),
+            task.archetype_fit[Archetype(self.user.archetype)],
+            block,
+        )
 
     def view(self, today: date) -> ProfileView:
         if today not in self._views:
@@ -95,16 +128,19 @@ def open_learning(
 ) -> Learning:
     """The user's profile as stored, or a new one from the archetype's priors."""
     row = repo.load_profile(session, user.user_id)
-    arms = bandit_repo.user_arms(session, user.user_id)
     if row is not None:
         profile = from_document(row.state)
-        learning = Learning(user, profile, row.settled_through, True, half_life_days, today, arms)
+        learning = Learning(user, profile, row.settled_through, True, half_life_days, today)
     else:
         priors = archetype_priors(library, Archetype(user.archetype))
         learning = Learning(
-            user, new_profile(priors), None, False, half_life_days, today, arms, dirty=True
+            user, new_profile(priors), None, False, half_life_days, today, dirty=True
         )
-    learning._stored_arms = frozenset(arms)
+    space = feature_space(library)
+    sums, users = bandit_repo.population(session, user.archetype, space)
+    learning.space = space
+    learning.prior = population_prior(space, sums, users)
+    learning.model = learning._model_stored = bandit_repo.load_model(session, user.user_id, space)
     return learning
 
 
@@ -135,8 +171,15 @@ def event_for(
     )
 
 
-def event_document(event: FeedbackEvent) -> dict[str, Any]:
-    return {
+def event_document(
+    event: FeedbackEvent,
+    features: Mapping[int, float] | None = None,
+    space: FeatureSpace | None = None,
+    predicted: float | None = None,
+) -> dict[str, Any]:
+    """The event as stored with its feedback row, with the bandit features it was learned from
+    (by name, so a later library with other tags still reads it)."""
+    doc: dict[str, Any] = {
         "task_id": str(event.task_id),
         "category": event.category.value,
         "time_block": event.time_block.value,
@@ -150,6 +193,21 @@ def event_document(event: FeedbackEvent) -> dict[str, Any]:
         "keep": event.keep.value if event.keep else None,
         "is_new": event.is_new,
     }
+    if features is not None and space is not None and predicted is not None:
+        doc["features"] = {space.names[i]: v for i, v in features.items()}
+        doc["predicted"] = predicted
+    return doc
+
+
+def features_from_document(
+    doc: Mapping[str, Any], space: FeatureSpace | None
+) -> tuple[dict[int, float] | None, float | None]:
+    """The bandit features and prediction an event was learned with (None, None if none)."""
+    named, predicted = doc.get("features"), doc.get("predicted")
+    if named is None or predicted is None or space is None:
+        return None, None
+    features = {space.index[name]: float(v) for name, v in named.items() if name in space.index}
+    return features, float(predicted)
 
 
 def event_from_document(doc: dict[str, Any]) -> FeedbackEvent:
@@ -197,15 +255,16 @@ def settle(
         if parts is None:
             continue
         task, block = parts
-        tried = learning.view(item.plan_date).tried
         event = event_for(
             task,
             block=block,
             day=item.plan_date,
             outcome=Outcome.NO_RESPONSE,
-            is_new=task.id not in tried,
+            is_new=not has_tried(learning.profile, task.id),
         )
-        learning.apply(event)
+        features = learning.features(task, block, Mode(item.mode), item.plan_date)
+        predicted = learning.predict(features, item.plan_date)
+        learning.apply(event, features=features, predicted=predicted)
         rows.append(
             {
                 "user_id": user.user_id,
@@ -216,7 +275,7 @@ def settle(
                 "outcome": Outcome.NO_RESPONSE.value,
                 "source": "implicit",
                 "occurred_at": end_of_day(item.plan_date, user.timezone),
-                "event": event_document(event),
+                "event": event_document(event, features, learning.space, predicted),
             }
         )
     if store:
@@ -268,10 +327,13 @@ def save(session: Session, learning: Learning) -> None:
     )
     learning.exists = True
     learning.dirty = False
-    bandit_repo.save_user_arms(
-        session, learning.user.user_id, learning._changed_arms, learning._stored_arms
-    )
-    bandit_repo.add_to_population(session, learning.user.archetype, learning._population)
-    learning._stored_arms = learning._stored_arms | frozenset(learning._changed_arms)
-    learning._changed_arms = {}
-    learning._population = {}
+    model, stored, space = learning.model, learning._model_stored, learning.space
+    if model is not None and model is not stored and space is not None:
+        user_id = learning.user.user_id
+        bandit_repo.save_model(session, user_id, space, model, exists=stored is not None)
+        before = stored.mean if stored is not None else (0.0,) * len(space)
+        delta = [new - old for new, old in zip(model.mean, before, strict=True)]
+        bandit_repo.add_to_population(
+            session, learning.user.archetype, space, delta, users=int(stored is None)
+        )
+        learning._model_stored = model

@@ -30,6 +30,15 @@ def by_item(session: Session, user_id: UUID, item_id: UUID) -> FeedbackRow | Non
     ).first()
 
 
+def by_items(session: Session, user_id: UUID, item_ids: list[UUID]) -> dict[UUID, FeedbackRow]:
+    rows = session.scalars(
+        select(FeedbackRow).where(
+            FeedbackRow.user_id == user_id, FeedbackRow.plan_item_id.in_(item_ids)
+        )
+    )
+    return {row.plan_item_id: row for row in rows if row.plan_item_id is not None}
+
+
 def unplanned(
     session: Session, user_id: UUID, task_id: UUID, day: date, outcome: str
 ) -> FeedbackRow | None:

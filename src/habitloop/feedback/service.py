@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Literal
-from uuid import uuid4
+from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 from habitloop.core.blocks import block_for
 from habitloop.core.library import Library, Task
 from habitloop.core.phases import PhaseRules
-from habitloop.core.vocab import Outcome, TimeBlock
+from habitloop.core.profile import has_tried
+from habitloop.core.vocab import Mode, Outcome, TimeBlock
 from habitloop.db import lock_user
 from habitloop.errors import BadRequest, Conflict, FeatureDisabled, NotFound
 from habitloop.feedback import learning as learn
@@ -53,12 +54,22 @@ class Target:
 
 
 def _target(
-    session: Session, user: UserRow, library: Library, body: FeedbackIn, local_day: date
+    session: Session,
+    user: UserRow,
+    library: Library,
+    body: FeedbackIn,
+    local_day: date,
+    known: dict[tuple[UUID, UUID], PlanItemRow | None],
 ) -> Target:
     zone = ZoneInfo(user.timezone)
     item: PlanItemRow | None = None
     if body.plan_item_id is not None:
-        item = plans_repo.item(session, user.user_id, body.plan_item_id)
+        cached = (user.user_id, body.plan_item_id)
+        item = (
+            known[cached]
+            if cached in known
+            else plans_repo.item(session, user.user_id, body.plan_item_id)
+        )
         if item is None:
             raise NotFound(f"plan item {body.plan_item_id} not found")
         if not item.active:
@@ -103,72 +114,121 @@ def _row_fields(
     }
 
 
-def record_feedback(
-    session: Session,
-    settings: Settings,
-    libraries: LibrarySource,
-    body: FeedbackIn,
-    key: str | None,
-    now: datetime,
-) -> Recorded:
-    """Record one answer. A repeat (same key, or same item and status) changes nothing and
-    returns the first answer's id; another status for the same item replaces the answer, and
-    the profile retracts the old one, so it sees each item exactly once."""
-    require_collection(settings)
-    lock_user(session, body.user_id)
-    user = require_user(session, body.user_id)
-    library = libraries.current(session)
-    key = key or body.idempotency_key
-    occurred = body.occurred_at or now
-    local_day = occurred.astimezone(ZoneInfo(user.timezone)).date()
-    target = _target(session, user, library, body, local_day)
-    if occurred > now + MAX_AHEAD:
-        raise BadRequest("occurred_at is more than a day in the future")
-    if target.item is not None and local_day < target.day:
-        raise BadRequest(f"occurred_at is before the plan's date {target.day.isoformat()}")
-    outcome = body.outcome
+class Recorder:
+    """Records answers inside one transaction. Each user's profile and arms are loaded once,
+    changed in memory as answers are written, and settled, moved and saved once in ``finish``,
+    so a batch of answers costs one profile read and one write per user."""
 
-    if key is not None:
-        keyed = repo.by_key(session, user.user_id, key)
-        if keyed is not None:
-            if not _same(keyed, target, outcome):
-                raise Conflict("this Idempotency-Key was already used for a different answer")
-            return Recorded(FeedbackOut(feedback_id=keyed.feedback_id, status="duplicate"), 200)
+    def __init__(self, session: Session, settings: Settings, library: Library) -> None:
+        self.session = session
+        self.settings = settings
+        self.library = library
+        self._users: dict[UUID, UserRow] = {}
+        self._learning: dict[UUID, learn.Learning] = {}
+        self._latest: dict[UUID, date] = {}
+        self._items: dict[tuple[UUID, UUID], PlanItemRow | None] = {}
+        self._answers: dict[tuple[UUID, UUID], FeedbackRow | None] = {}
 
-    if target.item is not None:
-        existing = repo.by_item(session, user.user_id, target.item.item_id)
-    else:
-        existing = repo.unplanned(session, user.user_id, target.task.id, target.day, outcome.value)
-    if existing is not None and existing.source == "explicit" and _same(existing, target, outcome):
-        return Recorded(FeedbackOut(feedback_id=existing.feedback_id, status="duplicate"), 200)
+    def prefetch(self, events: list[FeedbackIn]) -> None:
+        """Read the items and earlier answers of many events in two queries per user."""
+        wanted: dict[UUID, list[UUID]] = {}
+        for event in events:
+            if event.plan_item_id is not None:
+                wanted.setdefault(event.user_id, []).append(event.plan_item_id)
+        for user_id, item_ids in wanted.items():
+            lock_user(self.session, user_id)  # before reading, as record() would
+            found = plans_repo.items(self.session, user_id, item_ids)
+            answered = repo.by_items(self.session, user_id, item_ids)
+            for item_id in item_ids:
+                self._items[(user_id, item_id)] = found.get(item_id)
+                self._answers[(user_id, item_id)] = answered.get(item_id)
 
-    learning = learn.open_learning(
-        session, user, library, settings.profile_half_life_days, local_day
-    )
-    fields = _row_fields(body, occurred, target, key)
-    verdict: Verdict
-    if existing is not None:
-        old = learn.event_from_document(existing.event)
-        learning.apply(old, sign=-1)
-        event = learn.event_for(
-            target.task,
-            block=target.block,
-            day=target.day,
-            outcome=outcome,
-            is_new=old.is_new,
-            rating=body.satisfaction_rating,
-            skip_reason=body.skip_reason,
-            keep=body.continue_preference,
-        )
-        for name, value in fields.items():
-            if name != "idempotency_key" or value is not None:
-                setattr(existing, name, value)
-        existing.event = learn.event_document(event)
-        existing.revision += 1
-        session.flush()
-        feedback_id, verdict, code = existing.feedback_id, "updated", 200
-    else:
-        is_new = target.task.id not in learning.view(target.day).tried
+    def _user(self, user_id: UUID) -> UserRow:
+        if user_id not in self._users:
+            lock_user(self.session, user_id)
+            self._users[user_id] = require_user(self.session, user_id)
+        return self._users[user_id]
+
+    def _learning_of(self, user: UserRow, day: date) -> learn.Learning:
+        if user.user_id not in self._learning:
+            self._learning[user.user_id] = learn.open_learning(
+                self.session, user, self.library, self.settings.profile_half_life_days, day
+            )
+        return self._learning[user.user_id]
+
+    def record(self, body: FeedbackIn, key: str | None, now: datetime) -> Recorded:
+        """Write one answer. A repeat (same key, or same item and status) changes nothing and
+        returns the first answer's id; another status for the same item replaces the answer
+        and the profile retracts the old one, so it sees each item exactly once."""
+        session, library = self.session, self.library
+        user = self._user(body.user_id)
+        key = key or body.idempotency_key
+        occurred = body.occurred_at or now
+        local_day = occurred.astimezone(ZoneInfo(user.timezone)).date()
+        target = _target(session, user, library, body, local_day, self._items)
+        if occurred > now + MAX_AHEAD:
+            raise BadRequest("occurred_at is more than a day in the future")
+        if target.item is not None and local_day < target.day:
+            raise BadRequest(f"occurred_at is before the plan's date {target.day.isoformat()}")
+        outcome = body.outcome
+
+        if key is not None:
+            keyed = repo.by_key(session, user.user_id, key)
+            if keyed is not None:
+                if not _same(keyed, target, outcome):
+                    raise Conflict("this Idempotency-Key was already used for a different answer")
+                return Recorded(FeedbackOut(feedback_id=keyed.feedback_id, status="duplicate"), 200)
+        if target.item is not None:
+            cached = (user.user_id, target.item.item_id)
+            existing = (
+                self._answers[cached]
+                if cached in self._answers
+                else repo.by_item(session, user.user_id, target.item.item_id)
+            )
+        else:
+            existing = repo.unplanned(
+                session, user.user_id, target.task.id, target.day, outcome.value
+            )
+        if (
+            existing is not None
+            and existing.source == "explicit"
+            and _same(existing, target, outcome)
+        ):
+            return Recorded(FeedbackOut(feedback_id=existing.feedback_id, status="duplicate"), 200)
+
+        learning = self._learning_of(user, local_day)
+        saved = learning.snapshot()
+        try:
+            return_value = self._write(learning, body, key, occurred, target, existing)
+        except Exception:
+            learning.restore(saved)  # the savepoint rolled the rows back: so does the profile
+            raise
+        self._latest[user.user_id] = max(local_day, self._latest.get(user.user_id, local_day))
+        return return_value
+
+    def _write(
+        self,
+        learning: learn.Learning,
+        body: FeedbackIn,
+        key: str | None,
+        occurred: datetime,
+        target: Target,
+        existing: FeedbackRow | None,
+    ) -> Recorded:
+        """Retract the earlier answer, write this one, then learn from it."""
+        user, outcome = learning.user, body.outcome
+        if existing is not None:
+            old = learn.event_from_document(existing.event)
+            old_features, old_predicted = learn.features_from_document(
+                existing.event, learning.space
+            )
+            learning.apply(old, sign=-1, features=old_features, predicted=old_predicted)
+            is_new = old.is_new
+        else:
+            is_new = not has_tried(learning.profile, target.task.id)
+        mode = Mode(target.item.mode) if target.item is not None else Mode.MEDIUM
+        features = learning.features(target.task, target.block, mode, target.day)
+        predicted = learning.predict(features, target.day)
         event = learn.event_for(
             target.task,
             block=target.block,
@@ -179,22 +239,58 @@ def record_feedback(
             skip_reason=body.skip_reason,
             keep=body.continue_preference,
         )
-        feedback_id = uuid4()
-        repo.add(
-            session,
-            {
-                "user_id": user.user_id,
-                "feedback_id": feedback_id,
-                "plan_item_id": target.item.item_id if target.item is not None else None,
-                "task_id": target.task.id,
-                "plan_date": target.day,
-                "event": learn.event_document(event),
-                **fields,
-            },
-        )
-        verdict, code = "recorded", 201
-    learning.apply(event)
-    learn.settle(session, learning, library, before=local_day)
-    learn.advance_phase(learning, local_day, PhaseRules())
-    learn.save(session, learning)
-    return Recorded(FeedbackOut(feedback_id=feedback_id, status=verdict), code)
+        document = learn.event_document(event, features, learning.space, predicted)
+        fields = _row_fields(body, occurred, target, key)
+        verdict: Verdict
+        if existing is not None:
+            for name, value in fields.items():
+                if name != "idempotency_key" or value is not None:
+                    setattr(existing, name, value)
+            existing.event = document
+            existing.revision += 1
+            self.session.flush()
+            feedback_id, verdict, code = existing.feedback_id, "updated", 200
+        else:
+            feedback_id = uuid4()
+            repo.add(
+                self.session,
+                {
+                    "user_id": user.user_id,
+                    "feedback_id": feedback_id,
+                    "plan_item_id": target.item.item_id if target.item is not None else None,
+                    "task_id": target.task.id,
+                    "plan_date": target.day,
+                    "event": document,
+                    **fields,
+                },
+            )
+            verdict, code = "recorded", 201
+            if target.item is not None:  # written through Core: the next lookup reads it back
+                self._answers.pop((user.user_id, target.item.item_id), None)
+        learning.apply(event, features=features, predicted=predicted)
+        return Recorded(FeedbackOut(feedback_id=feedback_id, status=verdict), code)
+
+    def finish(self) -> None:
+        """Settle each user's unanswered days, move their phase and save, once."""
+        for user_id, learning in self._learning.items():
+            day = self._latest.get(user_id, learning.today)
+            learning.today = day
+            learn.settle(self.session, learning, self.library, before=day)
+            learn.advance_phase(learning, day, PhaseRules())
+            learn.save(self.session, learning)
+
+
+def record_feedback(
+    session: Session,
+    settings: Settings,
+    libraries: LibrarySource,
+    body: FeedbackIn,
+    key: str | None,
+    now: datetime,
+) -> Recorded:
+    """Record one answer and update the profile, in the caller's transaction."""
+    require_collection(settings)
+    recorder = Recorder(session, settings, libraries.current(session))
+    done = recorder.record(body, key, now)
+    recorder.finish()
+    return done

@@ -1,6 +1,6 @@
 """ORM tables, one file per table. Importing this package registers them all on ``Base``."""
 
-from habitloop.models.bandit import BanditArmRow, BanditPopulationRow
+from habitloop.models.bandit import BanditModelRow, BanditPopulationRow
 from habitloop.models.base import Base
 from habitloop.models.checkin import CheckinRow
 from habitloop.models.decision import DecisionRow
@@ -14,7 +14,7 @@ from habitloop.models.task import TaskRow
 from habitloop.models.user import UserRow
 
 __all__ = [
-    "BanditArmRow",
+    "BanditModelRow",
     "BanditPopulationRow",
     "Base",
     "CheckinRow",

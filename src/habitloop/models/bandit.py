@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import ForeignKey, String
@@ -9,26 +10,24 @@ from sqlalchemy.orm import Mapped, mapped_column
 from habitloop.models.base import Base
 
 
-class BanditArmRow(Base):
-    """One user's evidence about one task: decayed reward and weight sums as of ``ref``."""
+class BanditModelRow(Base):
+    """One user's completion model: the weights' means and precisions by feature name."""
 
-    __tablename__ = "bandit_arms"
+    __tablename__ = "bandit_models"
 
     user_id: Mapped[UUID] = mapped_column(
         ForeignKey("users.user_id", ondelete="CASCADE"), primary_key=True
     )
-    task_id: Mapped[UUID] = mapped_column(ForeignKey("tasks.id"), primary_key=True)
-    reward: Mapped[float]
-    weight: Mapped[float]
+    weights: Mapped[dict[str, Any]]
     ref: Mapped[date | None]
+    answers: Mapped[float]
 
 
 class BanditPopulationRow(Base):
-    """Evidence about one task pooled over every user of one archetype (the hierarchy's top)."""
+    """Per archetype and feature, the sum of its users' weight means (``users``: how many)."""
 
     __tablename__ = "bandit_population"
 
     archetype: Mapped[str] = mapped_column(String(32), primary_key=True)
-    task_id: Mapped[UUID] = mapped_column(ForeignKey("tasks.id"), primary_key=True)
-    reward: Mapped[float]
-    weight: Mapped[float]
+    feature: Mapped[str] = mapped_column(String(120), primary_key=True)
+    total: Mapped[float]

@@ -42,5 +42,6 @@ class PlanItemRow(Base):
     score: Mapped[float]
     propensity: Mapped[float]
     reason: Mapped[str] = mapped_column(String(500))
+    mode: Mapped[str] = mapped_column(String(8), server_default="medium")
     active: Mapped[bool] = mapped_column(default=True, server_default=true())
     replaced_by: Mapped[UUID | None]

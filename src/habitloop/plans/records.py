@@ -48,9 +48,10 @@ def plan_values(
 
 
 def single_item_values(
-    user_id: UUID, plan_id: UUID, day: date, position: int, item: PlannedItem
+    user_id: UUID, plan_id: UUID, day: date, position: int, item: PlannedItem, mode: Mode
 ) -> dict[str, Any]:
     return {
+        "mode": mode.value,
         "user_id": user_id,
         "item_id": uuid4(),
         "plan_id": plan_id,
@@ -71,9 +72,11 @@ def single_item_values(
     }
 
 
-def item_values(user_id: UUID, plan_id: UUID, day: date, draft: PlanDraft) -> list[dict[str, Any]]:
+def item_values(
+    user_id: UUID, plan_id: UUID, day: date, draft: PlanDraft, mode: Mode
+) -> list[dict[str, Any]]:
     return [
-        single_item_values(user_id, plan_id, day, position, item)
+        single_item_values(user_id, plan_id, day, position, item, mode)
         for position, item in enumerate(draft.items)
     ]
 

@@ -155,6 +155,13 @@ def item(session: Session, user_id: UUID, item_id: UUID) -> PlanItemRow | None:
     return session.get(PlanItemRow, (user_id, item_id))
 
 
+def items(session: Session, user_id: UUID, item_ids: list[UUID]) -> dict[UUID, PlanItemRow]:
+    rows = session.scalars(
+        select(PlanItemRow).where(PlanItemRow.user_id == user_id, PlanItemRow.item_id.in_(item_ids))
+    )
+    return {row.item_id: row for row in rows}
+
+
 def item_for_task(session: Session, user_id: UUID, task_id: UUID, day: date) -> PlanItemRow | None:
     """The active item of ``day``'s plan that serves ``task_id``, if the plan has one."""
     return session.scalars(

@@ -55,7 +55,10 @@ def generate_plan(
 
     requested = request.strategy or settings.strategy
     library = libraries.current(session)
-    planning = strategy.prepare(session, settings, library, user, requested, request.date)
+    draw_seed = plan_seed(user_id, request.date, f"{settings.plan_seed_salt}|draws", 0)
+    planning = strategy.prepare(
+        session, settings, library, user, requested, request.date, draw_seed
+    )
     mode = mode_for_day(session, user_id, request.date, request.mode)
     stored_rotation = repo.load_rotation(session, user_id, request.date, planning.rotation_days)
     rotation = dict(stored_rotation)
@@ -96,7 +99,7 @@ def generate_plan(
         user, plan_id, request.date, mode, draft, planning.phase, requested, fallback_reason
     )
     plan.update(library_version=library.version, revision=revision, generated_ms=generated_ms)
-    items = records.item_values(user_id, plan_id, request.date, draft)
+    items = records.item_values(user_id, plan_id, request.date, draft, mode.mode)
     decisions = records.decision_values(user, plan, items, draft.items)
     repo.insert_plan(session, plan, items, decisions)
     return PlanResult(records.plan_out(plan, items), created=True)

@@ -9,12 +9,17 @@ from random import Random
 import structlog
 from sqlalchemy.orm import Session
 
-from habitloop.bandit import repository as bandit_repo
 from habitloop.core.library import Library
 from habitloop.core.phases import PhaseRules
 from habitloop.core.planner import PlanDraft, PlanInput, build_plan
 from habitloop.core.policies import AdaptivePolicy, DynamicPolicy, Policy, StaticPolicy
-from habitloop.core.policies.bandit import BanditPolicy, BanditState
+from habitloop.core.policies.bandit import (
+    DRAWS,
+    TEMPER,
+    BanditPolicy,
+    BanditState,
+    draw_weights,
+)
 from habitloop.core.scoring import ScoreWeights, window_days
 from habitloop.core.vocab import Phase, Strategy
 from habitloop.errors import BadRequest
@@ -71,6 +76,7 @@ def prepare(
     user: UserRow,
     requested: Strategy,
     day: date,
+    draw_seed: int = 0,
 ) -> Planning:
     """Settle the user's unanswered days and move their phase when the strategy learns."""
     policy_for(requested, settings)  # refuse an unavailable strategy before any work
@@ -91,9 +97,11 @@ def prepare(
     days = window_days(phase_rotation_hours(phase, settings))
     view = learning.view(day)
     state: object = view
-    if requested is Strategy.BANDIT:
-        pooled = bandit_repo.population(session, user.archetype)
-        state = BanditState(view, day, dict(learning.arms), pooled, learning.arm_half_life_days)
+    if requested is Strategy.BANDIT and learning.space is not None and learning.prior is not None:
+        prior = learning.prior
+        model = (learning.model or prior).at(day, prior)
+        draws = draw_weights(model, DRAWS, draw_seed, TEMPER)
+        state = BanditState(view, day, learning.space, model, prior, draws)
     return Planning(requested, phase, days, learning, state=state)
 
 

@@ -91,7 +91,8 @@ def swap_item(
             raise Conflict("this item was already answered as skipped")
 
     served = Strategy(plan.strategy)
-    planning = strategy.prepare(session, settings, library, user, served, day)
+    draw_seed = plan_seed(user_id, day, f"{settings.plan_seed_salt}|swap|{item_id}|draws", 0)
+    planning = strategy.prepare(session, settings, library, user, served, day, draw_seed)
     mode = Mode(plan.mode)
     stored = repo.load_rotation(session, user_id, day, planning.rotation_days)
     rotation = dict(stored)
@@ -135,7 +136,7 @@ def swap_item(
         learn.save(session, planning.learning)
 
     plan_values = records.row_values(plan)
-    new_item = records.single_item_values(user_id, plan.plan_id, day, old.position, chosen)
+    new_item = records.single_item_values(user_id, plan.plan_id, day, old.position, chosen, mode)
     decision = records.decision_values(user, plan_values, [new_item], [chosen])
     old.active = False
     old.replaced_by = new_item["item_id"]

@@ -1,0 +1,200 @@
+"""A per-user Bayesian logistic model of completion over task features, for Thompson sampling.
+
+Why a model over features rather than one Beta per task: a user sees about one task per
+category a day, so a per-task posterior would need months to separate 77 tasks. What makes
+someone finish a task is mostly shared across tasks (its category, its tags, how hard it is for
+today's energy, its length, the time of day, how recently they did it), so a model over those
+features learns from every answer at once; the archetype-level population model is its prior,
+so a new user starts from what worked for people like them.
+
+**Features** ``features(task, block, mode, familiarity)``: a bias; the category (one-hot); the
+task's tags (multi-hot, divided by the square root of their number); difficulty x today's mode
+(nine indicators, so "challenging on a low day" is learned apart from "challenging on a high
+day"); duration / 30 minutes; the time block (one-hot); familiarity (the task's recent decayed
+exposure, capped at 3, / 3) and never-tried; and the archetype fit of the task.
+
+**Posterior** a diagonal Gaussian ``N(m, 1/q)`` over the weights (the online Laplace
+approximation of Chapelle and Li, 2011): an answer with reward ``y`` in [0, 1] and weight ``c``
+on features ``x`` updates, with ``p = sigmoid(m . x)``::
+
+    q_i <- q_i + c p (1 - p) x_i^2
+    m_i <- m_i + c (y - p) x_i / q_i
+
+Precision decays toward the prior with a half-life (``FORGET_HALF_LIFE_DAYS``), so a user whose
+preferences shift is re-learned. A retraction inverts the step (see ``update``).
+
+**Prior** the population model of the user's archetype: the mean of its users' weights, with
+precision ``PRIOR_PRECISION`` per weight.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+
+from habitloop.core.blocks import block_for
+from habitloop.core.library import Library, Task
+from habitloop.core.vocab import Category, Difficulty, Mode, TimeBlock
+
+PRIOR_PRECISION = 1.0
+FORGET_HALF_LIFE_DAYS = 60.0
+MAX_FAMILIARITY = 3.0
+
+
+@dataclass(frozen=True)
+class FeatureSpace:
+    """The names of the model's features, fixed by the library's tags."""
+
+    names: tuple[str, ...]
+    index: Mapping[str, int]
+
+    @classmethod
+    def of(cls, library: Library) -> FeatureSpace:
+        tags = sorted({tag for task in library.tasks for tag in task.tags})
+        names = (
+            ["bias"]
+            + [f"category={c.value}" for c in Category]
+            + [f"tag={t}" for t in tags]
+            + [f"difficulty={d.value}|mode={m.value}" for d in Difficulty for m in Mode]
+            + ["duration"]
+            + [f"block={b.value}" for b in TimeBlock]
+            + ["familiarity", "untried", "archetype_fit"]
+        )
+        return cls(tuple(names), {n: i for i, n in enumerate(names)})
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def encode(
+        self,
+        task: Task,
+        mode: Mode,
+        familiarity: float,
+        tried: bool,
+        archetype_fit: float,
+        block: TimeBlock | None = None,
+    ) -> dict[int, float]:
+        """Sparse features: index -> value."""
+        index = self.index
+        x = {
+            index["bias"]: 1.0,
+            index[f"category={task.category.value}"]: 1.0,
+            index[f"difficulty={task.difficulty.value}|mode={mode.value}"]: 1.0,
+            index["duration"]: task.duration_minutes / 30.0,
+            index[f"block={(block or block_for(task)).value}"]: 1.0,
+            index["familiarity"]: min(familiarity, MAX_FAMILIARITY) / MAX_FAMILIARITY,
+            index["untried"]: 0.0 if tried else 1.0,
+            index["archetype_fit"]: archetype_fit,
+        }
+        tags = [t for t in task.tags if f"tag={t}" in index]
+        for tag in tags:
+            x[index[f"tag={tag}"]] = 1.0 / math.sqrt(len(tags))
+        return x
+
+
+@lru_cache(maxsize=16)
+def feature_space(library: Library) -> FeatureSpace:
+    return FeatureSpace.of(library)
+
+
+@dataclass(frozen=True)
+class Model:
+    """Weights' means and precisions, as of ``ref``."""
+
+    mean: tuple[float, ...]
+    precision: tuple[float, ...]
+    ref: date | None = None
+    answers: float = 0.0
+
+    @classmethod
+    def prior(cls, size: int, mean: Sequence[float] | None = None) -> Model:
+        return cls(tuple(mean) if mean is not None else (0.0,) * size, (PRIOR_PRECISION,) * size)
+
+    def at(self, day: date, prior: Model) -> Model:
+        """Precision relaxed toward the prior's for the days since ``ref`` (forgetting)."""
+        if self.ref is None or day <= self.ref:
+            return self
+        keep = 0.5 ** ((day - self.ref).days / FORGET_HALF_LIFE_DAYS)
+        precision = tuple(
+            p0 + (p - p0) * keep for p, p0 in zip(self.precision, prior.precision, strict=True)
+        )
+        return Model(self.mean, precision, day, self.answers * keep)
+
+
+def sigmoid(z: float) -> float:
+    if z >= 0:
+        return 1.0 / (1.0 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1.0 + e)
+
+
+def score(weights: Sequence[float], x: Mapping[int, float]) -> float:
+    return sum(weights[i] * v for i, v in x.items())
+
+
+def predict(model: Model, x: Mapping[int, float], day: date, prior: Model) -> float:
+    """The completion probability the model gives ``x`` on ``day`` (at its posterior mean)."""
+    return sigmoid(score(model.at(day, prior).mean, x))
+
+
+def update(
+    model: Model,
+    x: Mapping[int, float],
+    reward: float,
+    weight: float,
+    day: date,
+    prior: Model,
+    sign: int = 1,
+    predicted: float | None = None,
+) -> Model:
+    """One answer applied (``sign`` 1) or retracted (-1): the online Laplace step.
+
+    A retraction needs ``predicted``, the model's prediction when the answer was applied (kept
+    with the answer): with it the step is undone exactly.
+    """
+    base = model.at(day, prior)
+    mean = list(base.mean)
+    precision = list(base.precision)
+    if sign > 0:
+        p = sigmoid(score(base.mean, x)) if predicted is None else predicted
+        for i, v in x.items():
+            precision[i] += weight * p * (1 - p) * v * v
+            mean[i] += weight * (reward - p) * v / precision[i]
+    else:
+        if predicted is None:
+            raise ValueError("retracting an answer needs the prediction it was applied with")
+        p = predicted
+        for i, v in x.items():
+            mean[i] -= weight * (reward - p) * v / precision[i]
+            precision[i] = max(prior.precision[i], precision[i] - weight * p * (1 - p) * v * v)
+    ref = day if base.ref is None or day > base.ref else base.ref
+    return Model(tuple(mean), tuple(precision), ref, max(0.0, base.answers + sign * weight))
+
+
+DEFAULT_BIAS = -0.6
+DEFAULT_FIT_WEIGHT = 1.5
+POPULATION_STRENGTH = 3.0
+
+
+def default_mean(space: FeatureSpace) -> tuple[float, ...]:
+    """Day one before anyone's answers: a modest base rate, and archetype fit counts."""
+    mean = [0.0] * len(space)
+    mean[space.index["bias"]] = DEFAULT_BIAS
+    mean[space.index["archetype_fit"]] = DEFAULT_FIT_WEIGHT
+    return tuple(mean)
+
+
+def population_prior(space: FeatureSpace, sums: Sequence[float] | None, users: float) -> Model:
+    """The prior of a user of an archetype whose ``users`` learned models' means add to
+    ``sums``: their average, shrunk toward the default by ``POPULATION_STRENGTH`` users."""
+    default = default_mean(space)
+    if not sums or users <= 0:
+        return Model.prior(len(space), default)
+    mean = [
+        (s + POPULATION_STRENGTH * d) / (users + POPULATION_STRENGTH)
+        for s, d in zip(sums, default, strict=True)
+    ]
+    return Model.prior(len(space), mean)

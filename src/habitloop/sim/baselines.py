@@ -1,0 +1,102 @@
+"""Baseline policies for evaluation: the oracle (an upper bound) and uniform random (a floor).
+
+Both honour ``core.policies.base.Policy``, so ``core.planner.build_plan`` runs them under the
+same rotation window as every real strategy: they only ever see the candidates it allows.
+
+* ``OraclePolicy`` knows each user's latent completion probability (``SimUser.
+  completion_probability`` through an ``OracleView``) and takes the candidate with the highest
+  one in the task's own time block (``core.blocks.block_for``); ties go to the lower slug. It is
+  deterministic, so its propensity is 1.
+* ``RandomPolicy`` takes a candidate uniformly with the generator passed in; propensity ``1/n``
+  exactly (not rounded, so off-policy weights are unbiased); every pick counts as exploration.
+
+``build_plan`` records ``policy.strategy`` (a ``core.vocab.Strategy``) on the draft, and the
+vocabulary has no member for evaluation-only policies. These report ``Strategy.DYNAMIC`` (the
+closest: library candidates under rotation, no template) and are told apart by ``name`` and
+``version`` (``oracle-1``, ``random-1``). Each selection carries a ``note``, so the item's reason
+says what chose it rather than the dynamic policy's fit wording.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from random import Random
+from typing import Protocol
+
+from habitloop.core.blocks import block_for
+from habitloop.core.library import Task
+from habitloop.core.policies.base import Selection, SlotContext
+from habitloop.core.scoring import Candidate
+from habitloop.core.vocab import Strategy, TimeBlock
+
+
+class LatentModel(Protocol):
+    def completion_probability(self, task: Task, block: TimeBlock, day_index: int) -> float: ...
+
+
+@dataclass(frozen=True, slots=True)
+class OracleView:
+    """The oracle's ``state``: the simulated user and which day of the run it is."""
+
+    user: LatentModel
+    day_index: int
+
+    def completion_probability(self, task: Task, block: TimeBlock) -> float:
+        return self.user.completion_probability(task, block, self.day_index)
+
+
+@dataclass(frozen=True, slots=True)
+class OraclePolicy:
+    name: str = "oracle"
+    strategy: Strategy = Strategy.DYNAMIC
+    version: str = "oracle-1"
+
+    def select(
+        self,
+        state: object,
+        candidates: Sequence[Candidate],
+        context: SlotContext,
+        rng: Random,
+    ) -> Selection:
+        if not isinstance(state, OracleView):
+            raise TypeError("the oracle needs an OracleView as its state")
+        if not candidates:
+            raise ValueError("no candidates to choose from")
+        probabilities = [
+            state.completion_probability(c.task, block_for(c.task)) for c in candidates
+        ]
+        best = min(
+            range(len(candidates)), key=lambda i: (-probabilities[i], candidates[i].task.slug)
+        )
+        return Selection(
+            index=best,
+            propensity=1.0,
+            score=round(probabilities[best], 4),
+            note=f"the oracle's pick: latent completion {probabilities[best]:.2f}",
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RandomPolicy:
+    name: str = "random"
+    strategy: Strategy = Strategy.DYNAMIC
+    version: str = "random-1"
+
+    def select(
+        self,
+        state: object,
+        candidates: Sequence[Candidate],
+        context: SlotContext,
+        rng: Random,
+    ) -> Selection:
+        n = len(candidates)
+        if n == 0:
+            raise ValueError("no candidates to choose from")
+        index = rng.randrange(n)
+        return Selection(
+            index=index,
+            propensity=1.0 / n,
+            explored=True,
+            note=f"a uniform pick among {n} candidates",
+        )

@@ -1,0 +1,405 @@
+"""The evaluation report: every strategy's metrics as means over seeds with 95% intervals.
+
+Each metric is first computed per (strategy, seed) as defined below, then summarised across
+seeds by ``records.stat``: the mean and the half-width of a two-sided 95% Student t-interval,
+``t(0.975, k - 1) * sd / sqrt(k)`` over the k per-seed values (sample sd). With one seed there
+is no interval (``half_width`` is ``None``; the Markdown says so). A seed on which a metric is
+undefined (no data) is left out of that metric; ``Stat.n`` says how many seeds count.
+
+Definitions (D is the run's length in days: ``7 * weeks`` when given, else the largest ``day``
+in the records; records after day D are ignored. "Final week" is days max(1, D - 6)..D, days
+22-28 in a 28-day run. Week w is days 7w - 6..7w, the last possibly partial; a "full week" has
+all seven days inside the run):
+
+* user-day completion: sum of ``completion_value(outcome)`` over the items served that day /
+  the number of items served; user-days with no items (no app open, churned) are left out.
+* completion rate over a set of days: per user, the mean of their user-day completions on those
+  days; then the mean over users with at least one such user-day. Reported overall, per week,
+  per archetype (users of that archetype, all days) and for the final week.
+* P25 user, final week: the 25th percentile across users of the users' final-week completion
+  (linear interpolation between order statistics, numpy's default).
+* by day (learning curves): the mean over users with items that day of the user-day completion;
+  likewise the expected completion (mean ``p_complete`` of the day's items) and the oracle's
+  (mean ``oracle_p_complete``).
+* regret per item: the mean over user-days with items of (sum ``oracle_p_complete`` - sum
+  ``p_complete``) / items served, all days.
+* expected / oracle, final week: sum ``p_complete`` / sum ``oracle_p_complete`` over all items
+  served in the final week.
+* days to 80% of the oracle: the first day d such that, over the items served on days
+  max(1, d - 2)..d, sum ``p_complete`` >= 0.8 x sum ``oracle_p_complete``; a seed where no day
+  qualifies has "not reached" and is counted in ``Reach.reached``/``Reach.seeds``; the mean and
+  interval are over the seeds that reached it.
+* retention: the share of the seed's users without a ``churned`` record on or before day
+  min(30, D) (30-day retention; the report says so when the run is shorter).
+* mean rating: the mean of the ratings given.
+* variety: a user's categories are those served to them at any time in the run. For each full
+  week in which the user was served at least one item, and each of their categories, count the
+  distinct ``variation_group`` values served that week (0 if the category was not served).
+  "Variations per category-week" is the mean of those counts; "users >= 3 variations" is the
+  share of users (with at least one counted week) for whom every count is >= 3 in every counted
+  week: the product's success metric, target 80%. By week: the same share per full week, among
+  users served that week.
+* rotation violations: the sum of ``rotation_violations`` over all records and seeds (must be 0).
+* relative comparison of A against reference R: per seed present in both, A's final-week
+  completion / R's - 1 (so +0.20 is "+20%"); then mean and interval over seeds.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from habitloop.sim.records import DayRecord, Stat, completion_value, percentile, stat
+
+DEFAULT_REFERENCES = ("static", "dynamic", "oracle")
+"""With no explicit comparisons, every strategy is compared with each of these that ran."""
+RETENTION_DAY = 30
+VARIETY_TARGET = 3
+METRICS = (  # key in StrategySummary.metrics, column label, format
+    ("completion", "Completion", "rate"),
+    ("final_week", "Completion, final week", "rate"),
+    ("p25_final_week", "P25 user, final week", "rate"),
+    ("regret", "Regret per item", "rate"),
+    ("expected_ratio_final_week", "Expected / oracle, final week", "pct"),
+    ("retention", "Retention", "pct"),
+    ("mean_rating", "Mean rating", "num"),
+    ("variety_mean", "Variations per category-week", "num"),
+    ("variety_share", "Users with >= 3 variations per category every week", "pct"),
+)
+SERIES = ("by_week", "by_day", "expected_by_day", "oracle_by_day", "variety_share_by_week")
+
+
+@dataclass(frozen=True, slots=True)
+class Reach:
+    days: Stat | None  # over the seeds that reached 80% of the oracle
+    reached: int
+    seeds: int
+
+
+@dataclass(frozen=True, slots=True)
+class StrategySummary:
+    strategy: str
+    seeds: tuple[int, ...]
+    metrics: Mapping[str, Stat | None]  # keys of METRICS
+    series: Mapping[str, tuple[Stat | None, ...]]  # keys of SERIES; index week - 1 or day - 1
+    by_archetype: Mapping[str, Stat]
+    days_to_80: Reach
+    rotation_violations: int
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    strategy: str
+    reference: str
+    relative: Stat | None  # final-week completion of strategy / reference - 1
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    days: int
+    retention_day: int
+    archetypes: tuple[str, ...]
+    strategies: tuple[StrategySummary, ...]
+    comparisons: tuple[Comparison, ...]
+
+    @property
+    def final_week(self) -> tuple[int, int]:
+        return max(1, self.days - 6), self.days
+
+    @property
+    def weeks(self) -> int:
+        return -(-self.days // 7)
+
+    @property
+    def full_weeks(self) -> int:
+        return self.days // 7
+
+
+def _mean(values: Sequence[float]) -> float | None:
+    return math.fsum(values) / len(values) if values else None
+
+
+def _day_completion(record: DayRecord) -> float:
+    return math.fsum(completion_value(i.outcome) for i in record.items) / len(record.items)
+
+
+def _items_mean(field: str) -> Callable[[DayRecord], float]:
+    return lambda r: math.fsum(getattr(i, field) for i in r.items) / len(r.items)
+
+
+def _in_days(first: int, last: int) -> Callable[[DayRecord], bool]:
+    return lambda r: first <= r.day <= last
+
+
+Users = Mapping[str, Sequence[DayRecord]]
+
+
+def _user_rates(users: Users, keep: Callable[[DayRecord], bool]) -> list[float]:
+    rates = []
+    for records in users.values():
+        days = [_day_completion(r) for r in records if r.items and keep(r)]
+        if days:
+            rates.append(math.fsum(days) / len(days))
+    return rates
+
+
+def _days_to_80(records: Sequence[DayRecord], days: int) -> int | None:
+    served: dict[int, list[tuple[float, float]]] = defaultdict(list)
+    for r in records:
+        served[r.day].extend((i.p_complete, i.oracle_p_complete) for i in r.items)
+    for d in range(1, days + 1):
+        window = [pair for day in range(max(1, d - 2), d + 1) for pair in served[day]]
+        got, best = math.fsum(p for p, _ in window), math.fsum(o for _, o in window)
+        if best > 0 and got + 1e-12 >= 0.8 * best:
+            return d
+    return None
+
+
+def _variety(users: Users, days: int) -> tuple[list[float], list[bool], list[list[bool]]]:
+    """Counts per (user, counted week, category); per-user success; per full week, per user."""
+    counts: list[float] = []
+    success: list[bool] = []
+    by_week: list[list[bool]] = [[] for _ in range(days // 7)]
+    for records in users.values():
+        categories = {i.category for r in records for i in r.items}
+        weekly = []
+        for w in range(days // 7):
+            week = [r for r in records if 7 * w < r.day <= 7 * w + 7 and r.items]
+            if week:
+                groups: dict[str, set[str]] = {c: set() for c in categories}
+                for i in (i for r in week for i in r.items):
+                    groups[i.category].add(i.variation_group)
+                counts.extend(float(len(g)) for g in groups.values())
+                by_week[w].append(all(len(g) >= VARIETY_TARGET for g in groups.values()))
+                weekly.append(by_week[w][-1])
+        if weekly:
+            success.append(all(weekly))
+    return counts, success, by_week
+
+
+@dataclass(frozen=True, slots=True)
+class _Seed:
+    metrics: dict[str, float | None]
+    series: dict[str, list[float | None]]
+    by_archetype: dict[str, float | None]
+    days_to_80: int | None
+    rotation_violations: int
+
+
+def _seed_metrics(records: Sequence[DayRecord], days: int, retention_day: int) -> _Seed:
+    users: dict[str, list[DayRecord]] = defaultdict(list)
+    for r in records:
+        users[r.user_id].append(r)
+    archetypes = {rs[0].archetype for rs in users.values()}
+    first = max(1, days - 6)
+    final = _user_rates(users, _in_days(first, days))
+    served = [r for r in records if r.items]
+    on_day: dict[int, list[DayRecord]] = defaultdict(list)
+    for r in served:
+        on_day[r.day].append(r)
+    final_items = [i for r in served if r.day >= first for i in r.items]
+    best_final = math.fsum(i.oracle_p_complete for i in final_items)
+    counts, success, variety_weeks = _variety(users, days)
+    ratings = [float(i.rating) for r in served for i in r.items if i.rating is not None]
+    churned = {r.user_id for r in records if r.churned and r.day <= retention_day}
+    expected, oracle = _items_mean("p_complete"), _items_mean("oracle_p_complete")
+
+    def daily(value: Callable[[DayRecord], float]) -> list[float | None]:
+        return [_mean([value(r) for r in on_day[d]]) for d in range(1, days + 1)]
+
+    metrics = {
+        "completion": _mean(_user_rates(users, bool)),
+        "final_week": _mean(final),
+        "p25_final_week": percentile(final, 25) if final else None,
+        "regret": _mean([oracle(r) - expected(r) for r in served]),
+        "expected_ratio_final_week": (
+            math.fsum(i.p_complete for i in final_items) / best_final if best_final > 0 else None
+        ),
+        "retention": 1 - len(churned) / len(users),
+        "mean_rating": _mean(ratings),
+        "variety_mean": _mean(counts),
+        "variety_share": _mean(success),
+    }
+    series = {
+        "by_week": [
+            _mean(_user_rates(users, _in_days(7 * w + 1, 7 * w + 7))) for w in range(-(-days // 7))
+        ],
+        "by_day": daily(_day_completion),
+        "expected_by_day": daily(expected),
+        "oracle_by_day": daily(oracle),
+        "variety_share_by_week": [_mean(week) for week in variety_weeks],
+    }
+    by_archetype = {
+        a: _mean(_user_rates({u: rs for u, rs in users.items() if rs[0].archetype == a}, bool))
+        for a in archetypes
+    }
+    rotation = sum(r.rotation_violations for r in records)
+    return _Seed(metrics, series, by_archetype, _days_to_80(records, days), rotation)
+
+
+def _across(values: Iterable[float | None]) -> Stat | None:
+    return stat([v for v in values if v is not None])
+
+
+def _summary(name: str, seeds: tuple[int, ...], per_seed: Sequence[_Seed]) -> StrategySummary:
+    series = {
+        key: tuple(
+            _across(column) for column in zip(*(m.series[key] for m in per_seed), strict=True)
+        )
+        for key in SERIES
+    }
+    archetypes = sorted({a for m in per_seed for a in m.by_archetype})
+    by_archetype = {a: _across(m.by_archetype.get(a) for m in per_seed) for a in archetypes}
+    reached = [float(m.days_to_80) for m in per_seed if m.days_to_80 is not None]
+    return StrategySummary(
+        strategy=name,
+        seeds=seeds,
+        metrics={key: _across(m.metrics[key] for m in per_seed) for key, _, _ in METRICS},
+        series=series,
+        by_archetype={a: s for a, s in by_archetype.items() if s is not None},
+        days_to_80=Reach(stat(reached), len(reached), len(per_seed)),
+        rotation_violations=sum(m.rotation_violations for m in per_seed),
+    )
+
+
+def summarise(
+    records: Iterable[DayRecord],
+    *,
+    weeks: int | None = None,
+    comparisons: Sequence[tuple[str, str]] | None = None,
+) -> Report:
+    """Summarise a run (see the module docstring). ``comparisons`` lists (strategy, reference)
+    pairs; by default every strategy against each of ``DEFAULT_REFERENCES`` that ran."""
+    every = list(records)
+    if weeks is not None and weeks < 1:
+        raise ValueError("weeks must be at least 1")
+    if not every:
+        raise ValueError("no records to summarise")
+    days = 7 * weeks if weeks is not None else max(r.day for r in every)
+    retention_day = min(RETENTION_DAY, days)
+    runs: dict[str, dict[int, list[DayRecord]]] = defaultdict(lambda: defaultdict(list))
+    for r in every:
+        if r.day <= days:
+            runs[r.strategy][r.seed].append(r)
+    summaries: list[StrategySummary] = []
+    finals: dict[str, dict[int, float]] = {}
+    for name in sorted(runs):
+        seeds = tuple(sorted(runs[name]))
+        per_seed = [_seed_metrics(runs[name][s], days, retention_day) for s in seeds]
+        summaries.append(_summary(name, seeds, per_seed))
+        finals[name] = {
+            s: v
+            for s, m in zip(seeds, per_seed, strict=True)
+            if (v := m.metrics["final_week"]) is not None
+        }
+    if comparisons is None:
+        comparisons = [
+            (a, b) for b in DEFAULT_REFERENCES if b in runs for a in sorted(runs) if a != b
+        ]
+    compared = []
+    for a, b in comparisons:
+        if a not in runs or b not in runs:
+            raise ValueError(f"cannot compare {a!r} with {b!r}: not both in the records")
+        common = sorted(set(finals[a]) & set(finals[b]))
+        relative = stat([finals[a][s] / finals[b][s] - 1 for s in common if finals[b][s] > 0])
+        compared.append(Comparison(a, b, relative))
+    return Report(
+        days=days,
+        retention_day=retention_day,
+        archetypes=tuple(sorted({r.archetype for r in every if r.day <= days})),
+        strategies=tuple(summaries),
+        comparisons=tuple(compared),
+    )
+
+
+_FORMATS = {"rate": (1, 3, "", ""), "num": (1, 2, "", ""), "pct": (100, 1, "", "%")}
+_FORMATS["rel"] = (100, 1, "+", "%")
+
+
+def _fmt(s: Stat | None, kind: str = "rate", seeds: int = 0) -> str:
+    """``mean ± half-width`` (a bare mean with one seed; "(k/n seeds)" when only k of the
+    strategy's n seeds define the metric), or n/a when no seed does."""
+    if s is None:
+        return "n/a"
+    scale, digits, sign, unit = _FORMATS[kind]
+    text = f"{s.mean * scale:{sign}.{digits}f}{unit}"
+    if s.half_width is not None:
+        text += f" ± {s.half_width * scale:.{digits}f}{unit}"
+    return text + (f" ({s.n}/{seeds} seeds)" if s.n < seeds else "")
+
+
+def _reach(r: Reach) -> str:
+    return "not reached" if r.days is None else _fmt(r.days, "num", r.seeds)
+
+
+def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    return [*lines, *("| " + " | ".join(row) + " |" for row in rows), ""]
+
+
+def to_markdown(report: Report) -> str:
+    """The report as Markdown: the main table, by week, by archetype, comparisons, notes."""
+    first, last = report.final_week
+    labels = {
+        "final_week": f"Completion, days {first}-{last}",
+        "p25_final_week": f"P25 user, days {first}-{last}",
+        "expected_ratio_final_week": f"Expected / oracle, days {first}-{last}",
+        "retention": f"Retention, day {report.retention_day}",
+    }
+    ss = report.strategies
+    header = ["Strategy", "Seeds", *(labels.get(k, label) for k, label, _ in METRICS)]
+    rows = [
+        [
+            s.strategy,
+            str(len(s.seeds)),
+            *(_fmt(s.metrics[k], f, len(s.seeds)) for k, _, f in METRICS),
+        ]
+        for s in ss
+    ]
+    for row, s in zip(rows, ss, strict=True):
+        row += [_reach(s.days_to_80), str(s.rotation_violations)]
+    out = [f"# Evaluation report ({report.days} days)", ""]
+    out += _table([*header, "Days to 80% of oracle", "Rotation violations"], rows)
+    weeks = [
+        f"Week {w + 1} (days {7 * w + 1}-{min(7 * w + 7, report.days)})"
+        for w in range(report.weeks)
+    ]
+    out += ["## Completion by week", ""]
+    out += _table(["Strategy", *weeks], ([s.strategy, *map(_fmt, s.series["by_week"])] for s in ss))
+    if report.full_weeks:
+        out += ["## Users with >= 3 variations per category, by week", ""]
+        cells = (
+            [s.strategy, *(_fmt(v, "pct") for v in s.series["variety_share_by_week"])] for s in ss
+        )
+        out += _table(["Strategy", *weeks[: report.full_weeks]], cells)
+    out += ["## Completion by archetype", ""]
+    cells = ([s.strategy, *(_fmt(s.by_archetype.get(a)) for a in report.archetypes)] for s in ss)
+    out += _table(["Strategy", *report.archetypes], cells)
+    if report.comparisons:
+        out += [f"## Final-week completion relative to a reference (days {first}-{last})", ""]
+        cells = ([c.strategy, c.reference, _fmt(c.relative, "rel")] for c in report.comparisons)
+        out += _table(["Strategy", "Reference", "Relative difference"], cells)
+    out += ["## Notes", "", "- Values are means over seeds ± the half-width of a 95% t-interval."]
+    single = [s.strategy for s in ss if len(s.seeds) == 1]
+    if single:
+        out.append(f"- One seed only, so no interval: {', '.join(single)}.")
+    if report.days < RETENTION_DAY:
+        out.append(f"- The run is shorter than 30 days: retention is at day {report.days}.")
+    if not report.full_weeks:
+        out.append("- No full week in the run: variety is not defined (n/a).")
+    out.append("- Definitions: see the docstring of `habitloop.sim.report`; n/a means undefined.")
+    return "\n".join(out) + "\n"
+
+
+def write_report(report: Report, folder: Path) -> list[Path]:
+    """Write ``report.md`` and the plots into ``folder`` (created); returns the paths written."""
+    from habitloop.sim.plots import write_plots  # matplotlib is needed only here
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    markdown = folder / "report.md"
+    markdown.write_text(to_markdown(report), encoding="utf-8")
+    return [markdown, *write_plots(report, folder)]
