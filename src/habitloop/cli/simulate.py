@@ -39,6 +39,9 @@ def simulate(
     out: Annotated[Path, typer.Option(help="Folder for records, report and plots.")] = Path(
         "reports/simulation"
     ),
+    ope: Annotated[
+        bool, typer.Option(help="Also check off-policy estimates against the true values.")
+    ] = False,
 ) -> None:
     """Drive simulated users through the engine day by day and report how each strategy does."""
     if heterogeneity not in HETEROGENEITY:
@@ -85,4 +88,17 @@ def simulate(
     report = summarise(records)
     written = write_report(report, out)
     stdout().print(to_markdown(report), markup=False, soft_wrap=True)
+    if ope:
+        from habitloop.core.library import load_library_file
+        from habitloop.sim.ope_check import check, collect
+        from habitloop.sim.ope_check import to_markdown as ope_markdown
+        from habitloop.tasks.files import shipped_library_path
+
+        log = collect(
+            load_library_file(shipped_library_path("v1")), users, days, seed, config.heterogeneity
+        )
+        text = ope_markdown(check(log), len(log.rewards))
+        (out / "ope.md").write_text(text, encoding="utf-8")
+        written.append(out / "ope.md")
+        stdout().print(text, markup=False, soft_wrap=True)
     stdout().print(f"records: {saved}; report and plots: {', '.join(str(p) for p in written)}")
