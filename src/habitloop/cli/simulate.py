@@ -42,6 +42,10 @@ def simulate(
     ope: Annotated[
         bool, typer.Option(help="Also check off-policy estimates against the true values.")
     ] = False,
+    keep_records: Annotated[
+        bool,
+        typer.Option(help="Also write every day record as JSON lines (large: ~0.5 GB for all)."),
+    ] = False,
 ) -> None:
     """Drive simulated users through the engine day by day and report how each strategy does."""
     if heterogeneity not in HETEROGENEITY:
@@ -80,7 +84,7 @@ def simulate(
 
             library = load_library_file(shipped_library_path("v1"))
             records = run_inline(chosen, config, seed_list, library, advance)
-    saved = save_records(records, out)
+    saved = save_records(records, out) if keep_records else None
     try:
         from habitloop.sim.report import summarise, to_markdown, write_report
     except ImportError as exc:
@@ -101,4 +105,5 @@ def simulate(
         (out / "ope.md").write_text(text, encoding="utf-8")
         written.append(out / "ope.md")
         stdout().print(text, markup=False, soft_wrap=True)
-    stdout().print(f"records: {saved}; report and plots: {', '.join(str(p) for p in written)}")
+    where = ", ".join(str(p) for p in written)
+    stdout().print(f"report and plots: {where}" + (f"; records: {saved}" if saved else ""))

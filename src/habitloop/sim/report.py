@@ -32,13 +32,15 @@ all seven days inside the run):
 * retention: the share of the seed's users without a ``churned`` record on or before day
   min(30, D) (30-day retention; the report says so when the run is shorter).
 * mean rating: the mean of the ratings given.
-* variety: a user's categories are those served to them at any time in the run. For each full
-  week in which the user was served at least one item, and each of their categories, count the
-  distinct ``variation_group`` values served that week (0 if the category was not served).
-  "Variations per category-week" is the mean of those counts; "users >= 3 variations" is the
-  share of users (with at least one counted week) for whom every count is >= 3 in every counted
-  week: the product's success metric, target 80%. By week: the same share per full week, among
-  users served that week.
+* variety: a user's categories are those served to them at any time in the run. A full week
+  counts for a user when they were served plans on at least ``VARIETY_MIN_DAYS`` (3) of its
+  days: with fewer, three variations are impossible whatever the engine does. For each counted
+  (user, week) and each of the user's categories, count the distinct ``variation_group`` values
+  served that week (0 if the category was not served). "Variations per category-week" is the
+  mean of those counts. By week: the share of counted users for whom every count is >= 3.
+  "Users with >= 3 variations per category per week" is the mean of those weekly shares: the
+  product's success metric, target 80%. "Every week" is the stricter share of users (with a
+  counted week) who met it in every one of their counted weeks.
 * rotation violations: the sum of ``rotation_violations`` over all records and seeds (must be 0).
 * relative comparison of A against reference R: per seed present in both, A's final-week
   completion / R's - 1 (so +0.20 is "+20%"); then mean and interval over seeds.
@@ -58,6 +60,7 @@ DEFAULT_REFERENCES = ("static", "dynamic", "oracle")
 """With no explicit comparisons, every strategy is compared with each of these that ran."""
 RETENTION_DAY = 30
 VARIETY_TARGET = 3
+VARIETY_MIN_DAYS = 3
 METRICS = (  # key in StrategySummary.metrics, column label, format
     ("completion", "Completion", "rate"),
     ("final_week", "Completion, final week", "rate"),
@@ -67,7 +70,8 @@ METRICS = (  # key in StrategySummary.metrics, column label, format
     ("retention", "Retention", "pct"),
     ("mean_rating", "Mean rating", "num"),
     ("variety_mean", "Variations per category-week", "num"),
-    ("variety_share", "Users with >= 3 variations per category every week", "pct"),
+    ("variety_share", "Users with >= 3 variations per category per week", "pct"),
+    ("variety_every_week", "... in every week", "pct"),
 )
 SERIES = ("by_week", "by_day", "expected_by_day", "oracle_by_day", "variety_share_by_week")
 
@@ -159,7 +163,8 @@ def _days_to_80(records: Sequence[DayRecord], days: int) -> int | None:
 
 
 def _variety(users: Users, days: int) -> tuple[list[float], list[bool], list[list[bool]]]:
-    """Counts per (user, counted week, category); per-user success; per full week, per user."""
+    """Counts per (user, counted week, category); per-user success in every counted week; per
+    full week, per counted user."""
     counts: list[float] = []
     success: list[bool] = []
     by_week: list[list[bool]] = [[] for _ in range(days // 7)]
@@ -168,7 +173,7 @@ def _variety(users: Users, days: int) -> tuple[list[float], list[bool], list[lis
         weekly = []
         for w in range(days // 7):
             week = [r for r in records if 7 * w < r.day <= 7 * w + 7 and r.items]
-            if week:
+            if len({r.day for r in week}) >= VARIETY_MIN_DAYS:
                 groups: dict[str, set[str]] = {c: set() for c in categories}
                 for i in (i for r in week for i in r.items):
                     groups[i.category].add(i.variation_group)
@@ -221,7 +226,8 @@ def _seed_metrics(records: Sequence[DayRecord], days: int, retention_day: int) -
         "retention": 1 - len(churned) / len(users),
         "mean_rating": _mean(ratings),
         "variety_mean": _mean(counts),
-        "variety_share": _mean(success),
+        "variety_share": _mean([v for v in (_mean(w) for w in variety_weeks) if v is not None]),
+        "variety_every_week": _mean(success),
     }
     series = {
         "by_week": [
