@@ -18,6 +18,7 @@ import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from datetime import time as dtime
 from pathlib import Path
 from random import Random
 
@@ -27,10 +28,12 @@ from habitloop.auth import issue_token
 from habitloop.core.planner import PlanInput, build_plan
 from habitloop.core.policies import DynamicPolicy
 from habitloop.core.scoring import ScoreWeights, window_days
-from habitloop.core.vocab import ALL_CATEGORIES, Archetype, Mode, Phase
+from habitloop.core.vocab import ALL_CATEGORIES, Archetype, Mode, Phase, Strategy
 from habitloop.db import Database, create_db_engine
 from habitloop.db.migrate import upgrade
-from habitloop.plans.schemas import PlanIn
+from habitloop.feedback.batch import record_batch
+from habitloop.feedback.schemas import BatchIn
+from habitloop.plans.schemas import PlanIn, PlanOut
 from habitloop.plans.service import generate_plan
 from habitloop.settings import Settings, load_settings
 from habitloop.tasks.files import configured_library
@@ -75,24 +78,42 @@ def core_only(settings: Settings, repeat: int) -> list[float]:
     return timed(lambda: build_plan(library, inp, policy, Random(1), weights), repeat)
 
 
-def in_process(db: Database, settings: Settings, repeat: int, history: int) -> list[float]:
-    """Median cost of one new plan (one write transaction) for a user with ``history`` days."""
+def _answer_all(
+    db: Database, settings: Settings, cache: LibraryCache, user_id: uuid.UUID, plan: PlanOut
+) -> None:
+    """An engaged user: every item of the day answered, in one batch."""
+    at = datetime.combine(plan.date, dtime(20, 0), UTC)
+    events = [
+        {"user_id": str(user_id), "plan_item_id": str(item.item_id),
+         "status": "completed" if k % 2 else "skipped", "occurred_at": at.isoformat()}
+        for k, item in enumerate(plan.items)
+    ]  # fmt: skip
+    with db.transaction() as session:
+        record_batch(session, settings, cache, BatchIn(events=events), lambda _: None, at)
+
+
+def in_process(
+    db: Database, settings: Settings, repeat: int, history: int, strategy: Strategy
+) -> tuple[list[float], list[float]]:
+    """Costs of one new plan and of one day's answers (a transaction each) for an engaged user
+    with ``history`` days behind them."""
     cache = LibraryCache()
     user_id = uuid.uuid4()
     with db.transaction() as session:
         put_user(session, user_id, UserIn.model_validate({"archetype": "peak_performer"}))
-    for offset in range(history):
+    plans, answers = [], []
+    for offset in range(history + repeat):
+        day = START + timedelta(days=offset)
+        started = time.perf_counter()
         with db.transaction() as session:
-            day = START + timedelta(days=offset)
-            generate_plan(session, settings, cache, user_id, PlanIn(date=day))
-    days = iter(range(history, history + repeat))
-
-    def one() -> None:
-        with db.transaction() as session:
-            day = START + timedelta(days=next(days))
-            generate_plan(session, settings, cache, user_id, PlanIn(date=day))
-
-    return timed(one, repeat)
+            request = PlanIn(date=day, strategy=strategy)
+            plan = generate_plan(session, settings, cache, user_id, request).plan
+        planned = time.perf_counter()
+        _answer_all(db, settings, cache, user_id, plan)
+        if offset >= history:
+            plans.append(planned - started)
+            answers.append(time.perf_counter() - planned)
+    return plans, answers
 
 
 def free_port() -> int:
@@ -136,19 +157,26 @@ def over_http(db_url: str, repeat: int) -> dict[str, list[float]]:
                 client.get("/api/health")
             days = iter(range(10_000))
 
-            def post_plan() -> None:
-                day = (START + timedelta(days=next(days))).isoformat()
-                response = client.post(
-                    f"/api/v1/users/{user_id}/plans", json={"date": day}, headers=headers
-                )
-                response.raise_for_status()
+            def post_plan(strategy: str) -> Callable[[], object]:
+                def post() -> None:
+                    day = (START + timedelta(days=next(days))).isoformat()
+                    body = {"date": day, "strategy": strategy}
+                    response = client.post(
+                        f"/api/v1/users/{user_id}/plans", json=body, headers=headers
+                    )
+                    response.raise_for_status()
+
+                return post
 
             def get_plan() -> None:
                 client.get(f"/api/v1/users/{user_id}/plans/2026-01-01", headers=headers)
 
             return {
                 "GET /api/health (trivial)": timed(lambda: client.get("/api/health"), repeat),
-                "POST plan (new day)": timed(post_plan, repeat),
+                "POST plan (new day), dynamic": timed(post_plan("dynamic"), repeat),
+                "POST plan (new day), adaptive, nothing answered": timed(
+                    post_plan("adaptive"), repeat
+                ),
                 "GET plan (stored)": timed(get_plan, repeat),
             }
     finally:
@@ -159,7 +187,7 @@ def over_http(db_url: str, repeat: int) -> dict[str, list[float]]:
 def main(argv: list[str] | None = None) -> dict[str, float]:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=300, help="samples per measurement")
-    parser.add_argument("--history", type=int, default=365, help="days of history, long user")
+    parser.add_argument("--history", type=int, default=120, help="days of history, long user")
     args = parser.parse_args(argv)
     results: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -171,28 +199,29 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
             ensure_configured_library(session, settings)
 
         rows: list[tuple[str, list[float]]] = [
-            ("core: build_plan only", core_only(settings, args.requests * 10)),
-            ("in-process: plan, new user", in_process(db, settings, args.requests, 0)),
-            (
-                f"in-process: plan, {args.history} days of history",
-                in_process(db, settings, args.requests, args.history),
-            ),
+            ("core: build_plan only", core_only(settings, args.requests * 10))
         ]
+        for strategy in (Strategy.DYNAMIC, Strategy.ADAPTIVE, Strategy.BANDIT):
+            for history in (0, args.history):
+                plans, answers = in_process(db, settings, args.requests, history, strategy)
+                label = f"{history} days of history"
+                rows.append((f"in-process: {strategy.value} plan, {label}", plans))
+                rows.append((f"in-process: 7 answers ({strategy.value}), {label}", answers))
         db.dispose()
         rows.extend(over_http(url, args.requests).items())
 
-    print(f"\n{'measurement':<44} {'median ms':>10} {'p90 ms':>9}")
+    print(f"\n{'measurement':<56} {'median ms':>10} {'p90 ms':>9}")
     for name, samples in rows:
         results[name] = median_ms(samples)
-        print(f"{name:<44} {median_ms(samples):>10.3f} {p90_ms(samples):>9.3f}")
+        print(f"{name:<56} {median_ms(samples):>10.3f} {p90_ms(samples):>9.3f}")
     trivial = results["GET /api/health (trivial)"]
-    post = results["POST plan (new day)"]
+    post = results["POST plan (new day), dynamic"]
     flat = (
-        results[f"in-process: plan, {args.history} days of history"]
-        / results["in-process: plan, new user"]
+        results[f"in-process: adaptive plan, {args.history} days of history"]
+        / results["in-process: adaptive plan, 0 days of history"]
     )
-    print(f"\nPOST plan / trivial endpoint, medians: {post / trivial:.2f}x")
-    print(f"plan with {args.history} days of history / new user, medians: {flat:.2f}x")
+    print(f"\nPOST plan (dynamic) / trivial endpoint, medians: {post / trivial:.2f}x")
+    print(f"adaptive plan, {args.history} days of history / none, medians: {flat:.2f}x")
     return results
 
 
