@@ -29,13 +29,12 @@ from habitloop.core.profile import (
     archetype_priors,
     friction_level,
     friction_score,
-    from_document,
     new_profile,
     observed_days,
     task_estimate,
-    to_document,
     view,
 )
+from habitloop.core.profile_document import from_document, to_document
 from habitloop.core.vocab import (
     Archetype,
     Category,

@@ -84,7 +84,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from statistics import fmean
-from typing import Any, TypeVar
+from typing import TypeVar
 from uuid import UUID
 
 from habitloop.core.library import Library, Task
@@ -237,7 +237,7 @@ class CategoryVoice:
     no: int = 0
 
 
-def _zero_outcomes() -> dict[Outcome, int]:
+def zero_outcomes() -> dict[Outcome, int]:
     return dict.fromkeys(Outcome, 0)
 
 
@@ -256,7 +256,7 @@ class Profile:
     repeat_tasks: Decayed = Decayed()
     ledger: Ledger = field(default_factory=dict)
     voices: Mapping[Category, CategoryVoice] = field(default_factory=dict)
-    outcomes: Mapping[Outcome, int] = field(default_factory=_zero_outcomes)
+    outcomes: Mapping[Outcome, int] = field(default_factory=zero_outcomes)
 
 
 def new_profile(priors: Priors) -> Profile:
@@ -558,98 +558,6 @@ def observed_days(profile: Profile, since: date, today: date) -> int:
 
 
 # ---- documents -----------------------------------------------------------------------------
-
-
-def _acc_doc(acc: Decayed) -> dict[str, Any]:
-    ref = acc.ref.isoformat() if acc.ref else None
-    return {"ref": ref, "amount": acc.amount, "weight": acc.weight, "count": acc.count}
-
-
-def _acc(doc: Mapping[str, Any]) -> Decayed:
-    ref = date.fromisoformat(doc["ref"]) if doc["ref"] is not None else None
-    return Decayed(ref, float(doc["amount"]), float(doc["weight"]), int(doc["count"]))
-
-
-def to_document(profile: Profile) -> dict[str, Any]:
-    def accs(mapping: Mapping[Any, Decayed]) -> dict[str, Any]:
-        return {str(k): _acc_doc(v) for k, v in sorted(mapping.items(), key=lambda kv: str(kv[0]))}
-
-    return {
-        "schema": SCHEMA,
-        "half_life_days": profile.half_life_days,
-        "priors": {
-            "category": {c.value: p for c, p in sorted(profile.priors.category.items())},
-            "difficulty_tolerance": profile.priors.difficulty_tolerance,
-        },
-        "categories": accs(profile.categories),
-        "time_blocks": accs(profile.time_blocks),
-        "tags": accs(profile.tags),
-        "tasks": {
-            str(t): {
-                "outcomes": _acc_doc(r.outcomes),
-                "ratings": r.ratings,
-                "rating_sum": r.rating_sum,
-                "completions": r.completions,
-                "partials": r.partials,
-            }
-            for t, r in sorted(profile.tasks.items(), key=lambda kv: str(kv[0]))
-        },
-        "difficulty": _acc_doc(profile.difficulty),
-        "new_tasks": _acc_doc(profile.new_tasks),
-        "repeat_tasks": _acc_doc(profile.repeat_tasks),
-        "ledger": {d.isoformat(): [n, v] for d, (n, v) in sorted(profile.ledger.items())},
-        "voices": {
-            c.value: {
-                "ratings": v.ratings,
-                "rating_sum": v.rating_sum,
-                "yes": v.yes,
-                "maybe": v.maybe,
-                "no": v.no,
-            }
-            for c, v in sorted(profile.voices.items())
-        },
-        "outcomes": {o.value: n for o, n in profile.outcomes.items()},
-    }
-
-
-def from_document(doc: Mapping[str, Any]) -> Profile:
-    if doc.get("schema") != SCHEMA:
-        raise ValueError(f"unsupported profile schema {doc.get('schema')!r}; expected {SCHEMA}")
-    try:
-        half_life = doc["half_life_days"]
-        priors = doc["priors"]
-        outcomes = _zero_outcomes()
-        outcomes.update({Outcome(o): int(n) for o, n in doc["outcomes"].items()})
-        return Profile(
-            priors=Priors(
-                {Category(c): float(p) for c, p in priors["category"].items()},
-                float(priors["difficulty_tolerance"]),
-            ),
-            half_life_days=float(half_life) if half_life is not None else None,
-            categories={Category(c): _acc(a) for c, a in doc["categories"].items()},
-            time_blocks={TimeBlock(b): _acc(a) for b, a in doc["time_blocks"].items()},
-            tags={str(t): _acc(a) for t, a in doc["tags"].items()},
-            tasks={
-                UUID(t): TaskRecord(
-                    _acc(r["outcomes"]),
-                    **{k: int(v) for k, v in r.items() if k != "outcomes"},
-                )
-                for t, r in doc["tasks"].items()
-            },
-            difficulty=_acc(doc["difficulty"]),
-            new_tasks=_acc(doc["new_tasks"]),
-            repeat_tasks=_acc(doc["repeat_tasks"]),
-            ledger={
-                date.fromisoformat(d): (int(n), float(v)) for d, (n, v) in doc["ledger"].items()
-            },
-            voices={
-                Category(c): CategoryVoice(**{k: int(n) for k, n in v.items()})
-                for c, v in doc["voices"].items()
-            },
-            outcomes=outcomes,
-        )
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise ValueError(f"not a habitloop profile document: {exc!r}") from exc
 
 
 def has_tried(profile: Profile, task_id: UUID) -> bool:

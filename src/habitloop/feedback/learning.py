@@ -35,13 +35,12 @@ from habitloop.core.profile import (
     ProfileView,
     apply,
     archetype_priors,
-    from_document,
     has_tried,
     new_profile,
     task_exposure,
-    to_document,
     view,
 )
+from habitloop.core.profile_document import from_document, to_document
 from habitloop.core.vocab import (
     Archetype,
     Category,
