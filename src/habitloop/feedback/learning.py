@@ -70,6 +70,7 @@ class Learning:
     prior: Model | None = None
     model: Model | None = None
     dirty: bool = False
+    settled_moved: bool = False
     _views: dict[date, ProfileView] = field(default_factory=dict)
     _model_stored: Model | None = None
 
@@ -280,7 +281,8 @@ def settle(
     if store:
         repo.add_many(session, rows)
     learning.settled_through = last_day
-    learning.dirty = True
+    # Nothing settled: only the date moves, and saving it needs no new profile document.
+    learning.settled_moved = True
     return len(rows)
 
 
@@ -311,6 +313,9 @@ def advance_phase(
 
 def save(session: Session, learning: Learning) -> None:
     if not learning.dirty:
+        if learning.settled_moved and learning.exists:
+            repo.save_settled_through(session, learning.user.user_id, learning.settled_through)
+            learning.settled_moved = False
         return
     summary = learning.view(learning.today)
     repo.save_profile(
@@ -326,6 +331,7 @@ def save(session: Session, learning: Learning) -> None:
     )
     learning.exists = True
     learning.dirty = False
+    learning.settled_moved = False
     model, stored, space = learning.model, learning._model_stored, learning.space
     if model is not None and model is not stored and space is not None:
         user_id = learning.user.user_id

@@ -96,6 +96,11 @@ def load_profile(session: Session, user_id: UUID) -> ProfileRow | None:
     return session.get(ProfileRow, user_id)
 
 
+def save_settled_through(session: Session, user_id: UUID, day: date | None) -> None:
+    table = table_of(ProfileRow)
+    session.execute(update(table).where(table.c.user_id == user_id).values(settled_through=day))
+
+
 def save_profile(
     session: Session,
     user_id: UUID,
