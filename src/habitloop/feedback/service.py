@@ -201,7 +201,7 @@ class Recorder:
         try:
             return_value = self._write(learning, body, key, occurred, target, existing)
         except Exception:
-            learning.restore(saved)  # the savepoint rolled the rows back: so does the profile
+            learning.restore(saved)  # the failed write fails the transaction: forget it here too
             raise
         self._latest[user.user_id] = max(local_day, self._latest.get(user.user_id, local_day))
         return return_value
