@@ -142,3 +142,17 @@ def test_forgetting_relaxes_precision_toward_the_prior() -> None:
     gap_now = sum(p - q for p, q in zip(model.precision, PRIOR.precision, strict=True))
     gap_later = sum(p - q for p, q in zip(later.precision, PRIOR.precision, strict=True))
     assert 0 < gap_later < gap_now / 3
+
+
+def test_recency_feature_halves_every_three_days() -> None:
+    task = CANDIDATES[0]
+    recent = SPACE.index["recent"]
+    encode = SPACE.encode
+    assert encode(task.task, Mode.LOW, 0.0, False, 0.5).get(recent) == 0.0
+    assert encode(task.task, Mode.LOW, 0.0, True, 0.5, None, 0)[recent] == 1.0
+    assert encode(task.task, Mode.LOW, 0.0, True, 0.5, None, 3)[recent] == pytest.approx(0.5)
+    state = state_for(PRIOR)
+    seen = BanditState(
+        state.view, DAY, SPACE, PRIOR, PRIOR, state.draws, {task.task.id: DAY - timedelta(days=6)}
+    )
+    assert seen.features(task, Mode.LOW)[recent] == pytest.approx(0.25)

@@ -574,6 +574,12 @@ def recent_completion_rate(profile: Profile, today: date) -> float | None:
     return sum(value for _, value in week) / items if items else None
 
 
+def task_last_answered(profile: Profile, task_id: UUID) -> date | None:
+    """The latest day an answer (or a "no response") about the task counts from."""
+    record = profile.tasks.get(task_id)
+    return record.outcomes.ref if record is not None else None
+
+
 def task_exposure(profile: Profile, task_id: UUID, today: date) -> float:
     """The task's decayed answer weight on ``today``: ``view(...).task_stats[t].trials``."""
     record = profile.tasks.get(task_id)

@@ -38,6 +38,7 @@ from habitloop.core.profile import (
     has_tried,
     new_profile,
     task_exposure,
+    task_last_answered,
     view,
 )
 from habitloop.core.profile_document import from_document, to_document
@@ -115,7 +116,15 @@ class Learning:
             has_tried(self.profile, task.id),
             task.archetype_fit[Archetype(self.user.archetype)],
             block,
+            self.days_since(task.id, day),
         )
+
+    def days_since(self, task_id: UUID, day: date) -> int | None:
+        last = task_last_answered(self.profile, task_id)
+        return (day - last).days if last is not None else None
+
+    def last_answered(self) -> dict[UUID, date]:
+        return {t: r.outcomes.ref for t, r in self.profile.tasks.items() if r.outcomes.ref}
 
     def view(self, today: date) -> ProfileView:
         if today not in self._views:

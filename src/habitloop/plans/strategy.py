@@ -101,7 +101,8 @@ def prepare(
         prior = learning.prior
         model = (learning.model or prior).at(day, prior)
         draws = draw_weights(model, DRAWS, draw_seed, TEMPER)
-        state = BanditState(view, day, learning.space, model, prior, draws)
+        last = learning.last_answered()
+        state = BanditState(view, day, learning.space, model, prior, draws, last)
     return Planning(requested, phase, days, learning, state=state)
 
 

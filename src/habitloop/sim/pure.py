@@ -110,8 +110,9 @@ class PureStrategy:
             seen = view(memory.profile, _day(day))
             seed = int.from_bytes(f"{self.seed}|{user.user_id}|{day}".encode()[-8:], "big")
             draws = draw_weights(model.at(_day(day), prior), DRAWS, seed, TEMPER)
+            last = {t: r.outcomes.ref for t, r in memory.profile.tasks.items() if r.outcomes.ref}
             return BanditState(
-                seen, _day(day), self.space, model.at(_day(day), prior), prior, draws
+                seen, _day(day), self.space, model.at(_day(day), prior), prior, draws, last
             )
         return None
 
@@ -157,6 +158,7 @@ class PureStrategy:
                 item.task.id in seen.tried,
                 item.task.archetype_fit[user.archetype],
                 item.block,
+                _days_since(memory.profile, item.task.id, _day(day)),
             )
             event = FeedbackEvent(
                 item.task.id,
@@ -185,6 +187,12 @@ class PureStrategy:
         ]
         self.population[user.archetype] = (sums, users + (1 if first else 0))
         memory.model = model
+
+
+def _days_since(profile: Profile, task_id: UUID, today: date) -> int | None:
+    record = profile.tasks.get(task_id)
+    ref = record.outcomes.ref if record is not None else None
+    return (today - ref).days if ref is not None else None
 
 
 class Serving(Protocol):

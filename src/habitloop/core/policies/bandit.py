@@ -21,10 +21,11 @@ keeps the logs usable for off-policy evaluation.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from random import Random
+from uuid import UUID
 
 import numpy as np
 from numpy.typing import NDArray
@@ -62,12 +63,17 @@ class BanditState:
     model: Model
     prior: Model
     draws: NDArray[np.float64] | None = None
+    last_answered: Mapping[UUID, date] = field(default_factory=dict)
 
     def features(self, candidate: Candidate, mode: Mode) -> dict[int, float]:
         stats = self.view.task_stats.get(candidate.task.id)
         familiarity = stats.trials if stats is not None else 0.0
         tried = candidate.task.id in self.view.tried
-        return self.space.encode(candidate.task, mode, familiarity, tried, candidate.archetype_fit)
+        last = self.last_answered.get(candidate.task.id)
+        days_since = (self.day - last).days if last is not None else None
+        return self.space.encode(
+            candidate.task, mode, familiarity, tried, candidate.archetype_fit, None, days_since
+        )
 
 
 def draw_weights(model: Model, count: int, seed: int, temper: float = 1.0) -> NDArray[np.float64]:
