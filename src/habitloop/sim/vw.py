@@ -18,6 +18,7 @@ from habitloop.core.blocks import block_for
 from habitloop.core.library import Library, Task
 from habitloop.core.modes import CheckinSignals, decide_mode
 from habitloop.core.policies.bandit import reward
+from habitloop.core.policies.base import draw_index
 from habitloop.core.scoring import (
     GroupUse,
     ScoreWeights,
@@ -89,12 +90,7 @@ class VowpalStrategy:
                 self._action(user, c.task, day) for c in slot.candidates
             ]
             probabilities = self.workspace.predict(lines)
-            draw, index, total = rng.random(), len(probabilities) - 1, 0.0
-            for i, p in enumerate(probabilities):
-                total += p
-                if draw < total:
-                    index = i
-                    break
+            index = draw_index(probabilities, rng.random())
             task = slot.candidates[index].task
             group = task.variation_group
             rotation[group] = record_use(rotation.get(group), group, category, today)

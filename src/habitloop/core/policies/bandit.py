@@ -30,7 +30,7 @@ from uuid import UUID
 import numpy as np
 from numpy.typing import NDArray
 
-from habitloop.core.policies.base import Selection, SlotContext
+from habitloop.core.policies.base import Selection, SlotContext, draw_index
 from habitloop.core.policies.contextual import FeatureSpace, Model, score, sigmoid
 from habitloop.core.profile import ProfileView
 from habitloop.core.scoring import Candidate
@@ -148,13 +148,7 @@ class BanditPolicy:
         if not isinstance(state, BanditState):
             raise TypeError("the bandit policy needs a BanditState")
         probs, means = self.probabilities(state, candidates, context)
-        draw = rng.random()
-        index, cumulative = len(probs) - 1, 0.0
-        for i, p in enumerate(probs):
-            cumulative += p
-            if draw < cumulative:
-                index = i
-                break
+        index = draw_index(probs, rng.random())
         best = max(range(len(means)), key=means.__getitem__)
         note = (
             f"expected completion {means[index]:.0%} for you"

@@ -39,6 +39,17 @@ class Selection:
     note: str | None = None
 
 
+def draw_index(probabilities: Sequence[float], draw: float) -> int:
+    """The index a uniform ``draw`` in [0, 1) selects from ``probabilities`` (the last one
+    when rounding leaves the cumulative sum just below the draw)."""
+    cumulative = 0.0
+    for index, p in enumerate(probabilities):
+        cumulative += p
+        if draw < cumulative:
+            return index
+    return len(probabilities) - 1
+
+
 class Policy(Protocol):
     @property
     def strategy(self) -> Strategy: ...
