@@ -9,10 +9,9 @@ from habitloop.checkins import repository as repo
 from habitloop.checkins.schemas import CheckinIn, CheckinOut
 from habitloop.core.modes import CheckinSignals, ModeDecision, ModeSource, decide_mode
 from habitloop.core.profile import recent_completion_rate
-from habitloop.core.profile_document import from_document
+from habitloop.core.profile_document import ledger_profile
 from habitloop.core.vocab import Mode
-from habitloop.feedback.repository import load_profile
-from habitloop.models import CheckinRow
+from habitloop.feedback.repository import load_ledger
 from habitloop.users.service import require_user
 
 
@@ -29,18 +28,18 @@ def record_checkin(session: Session, user_id: UUID, data: CheckinIn) -> CheckinO
     )
     repo.replace_checkin(
         session,
-        CheckinRow(
-            user_id=user_id,
-            checkin_date=data.date,
-            energy=data.energy,
-            sleep_hours=data.sleep_hours,
-            readiness=data.readiness,
-            stress=data.stress,
-            mode_override=data.mode.value if data.mode else None,
-            mode=decision.mode.value,
-            mode_source=decision.source.value,
-            mode_score=decision.score,
-        ),
+        {
+            "user_id": user_id,
+            "checkin_date": data.date,
+            "energy": data.energy,
+            "sleep_hours": data.sleep_hours,
+            "readiness": data.readiness,
+            "stress": data.stress,
+            "mode_override": data.mode.value if data.mode else None,
+            "mode": decision.mode.value,
+            "mode_source": decision.source.value,
+            "mode_score": decision.score,
+        },
     )
     return CheckinOut(
         date=data.date, mode=decision.mode, mode_source=decision.source, mode_score=decision.score
@@ -49,8 +48,8 @@ def record_checkin(session: Session, user_id: UUID, data: CheckinIn) -> CheckinO
 
 def recent_completion(session: Session, user_id: UUID, day: date) -> float | None:
     """The share of the last seven days' items completed, from the learned profile if any."""
-    row = load_profile(session, user_id)
-    return recent_completion_rate(from_document(row.state), day) if row is not None else None
+    ledger = load_ledger(session, user_id)
+    return recent_completion_rate(ledger_profile(ledger), day) if ledger is not None else None
 
 
 def mode_for_day(session: Session, user_id: UUID, day: date, override: Mode | None) -> ModeDecision:

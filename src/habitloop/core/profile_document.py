@@ -15,6 +15,7 @@ from habitloop.core.profile import (
     SCHEMA,
     CategoryVoice,
     Decayed,
+    Ledger,
     Priors,
     Profile,
     TaskRecord,
@@ -75,6 +76,19 @@ def to_document(profile: Profile) -> dict[str, Any]:
     }
 
 
+def ledger_from_document(doc: Mapping[str, Any]) -> Ledger:
+    return {date.fromisoformat(d): (int(n), float(v)) for d, (n, v) in doc.items()}
+
+
+def ledger_profile(doc: Mapping[str, Any]) -> Profile:
+    """A profile holding only the document's ledger: what the completion-rate questions read,
+    without parsing the rest of the document."""
+    try:
+        return Profile(priors=Priors({}, 0.0), ledger=ledger_from_document(doc))
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise ValueError(f"not a habitloop profile ledger: {exc!r}") from exc
+
+
 def from_document(doc: Mapping[str, Any]) -> Profile:
     if doc.get("schema") != SCHEMA:
         raise ValueError(f"unsupported profile schema {doc.get('schema')!r}; expected {SCHEMA}")
@@ -102,9 +116,7 @@ def from_document(doc: Mapping[str, Any]) -> Profile:
             difficulty=_acc(doc["difficulty"]),
             new_tasks=_acc(doc["new_tasks"]),
             repeat_tasks=_acc(doc["repeat_tasks"]),
-            ledger={
-                date.fromisoformat(d): (int(n), float(v)) for d, (n, v) in doc["ledger"].items()
-            },
+            ledger=ledger_from_document(doc["ledger"]),
             voices={
                 Category(c): CategoryVoice(**{k: int(n) for k, n in v.items()})
                 for c, v in doc["voices"].items()

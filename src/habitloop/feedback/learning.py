@@ -54,14 +54,16 @@ from habitloop.core.vocab import (
     TimeBlock,
 )
 from habitloop.feedback import repository as repo
-from habitloop.models import PlanItemRow, UserRow
+from habitloop.plans.repository import ItemRef
+from habitloop.users import repository as users_repo
+from habitloop.users.repository import User
 
 
 @dataclass
 class Learning:
     """The profile and the bandit's arms of one user, changed in memory and saved once."""
 
-    user: UserRow
+    user: User
     profile: Profile
     settled_through: date | None
     exists: bool
@@ -72,6 +74,7 @@ class Learning:
     model: Model | None = None
     dirty: bool = False
     settled_moved: bool = False
+    phase_moved: bool = False
     _views: dict[date, ProfileView] = field(default_factory=dict)
     _model_stored: Model | None = None
 
@@ -133,7 +136,7 @@ class Learning:
 
 
 def open_learning(
-    session: Session, user: UserRow, library: Library, half_life_days: float, today: date
+    session: Session, user: User, library: Library, half_life_days: float, today: date
 ) -> Learning:
     """The user's profile as stored, or a new one from the archetype's priors."""
     row = repo.load_profile(session, user.user_id)
@@ -236,7 +239,7 @@ def event_from_document(doc: dict[str, Any]) -> FeedbackEvent:
     )
 
 
-def item_event_parts(item: PlanItemRow, library: Library) -> tuple[Task, TimeBlock] | None:
+def item_event_parts(item: ItemRef, library: Library) -> tuple[Task, TimeBlock] | None:
     task = library.by_id.get(item.task_id)
     return (task, TimeBlock(item.time_block)) if task is not None else None
 
@@ -317,10 +320,14 @@ def advance_phase(
         user.learning_phase = moved.phase.value
         user.phase_since = moved.since
         user.phase_completions = moved.completions_at_start
+        learning.phase_moved = True
     return moved
 
 
 def save(session: Session, learning: Learning) -> None:
+    if learning.phase_moved:
+        users_repo.save_phase(session, learning.user)
+        learning.phase_moved = False
     if not learning.dirty:
         if learning.settled_moved and learning.exists:
             repo.save_settled_through(session, learning.user.user_id, learning.settled_through)

@@ -12,6 +12,7 @@ from habitloop.feedback import learning as learn
 from habitloop.feedback.schemas import FavouriteOut, FrictionOut, PhaseIn, ProfileOut
 from habitloop.settings import Settings
 from habitloop.tasks.service import LibrarySource
+from habitloop.users import repository as users_repo
 from habitloop.users.schemas import UserOut
 from habitloop.users.service import require_user, to_out
 
@@ -78,5 +79,5 @@ def override_phase(
     user.phase_since = today
     user.phase_locked = body.locked
     user.phase_completions = learning.view(today).completions
-    session.flush()
+    users_repo.save_phase(session, user)
     return to_out(user)

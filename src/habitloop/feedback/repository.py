@@ -1,104 +1,178 @@
-"""Queries for feedback rows and learned profiles."""
+"""Queries for feedback rows and learned profiles.
+
+Statements are built once and run through Core on the session's connection: answers are
+recorded in bulk by the simulation and by batch clients, and ORM entities cost several times
+the statement itself.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import and_, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from habitloop.models import FeedbackRow, PlanItemRow, ProfileRow
 from habitloop.models.base import table_of
+from habitloop.plans.repository import ItemRef
+
+FEEDBACK = table_of(FeedbackRow)
+PROFILES = table_of(ProfileRow)
+ITEMS = table_of(PlanItemRow)
 
 
-def by_key(session: Session, user_id: UUID, key: str) -> FeedbackRow | None:
-    return session.scalars(
-        select(FeedbackRow).where(
-            FeedbackRow.user_id == user_id, FeedbackRow.idempotency_key == key
-        )
-    ).first()
+@dataclass(slots=True)
+class Answer:
+    """A stored answer, as much of it as deciding on a repeat or an update needs."""
+
+    feedback_id: UUID
+    plan_item_id: UUID | None
+    task_id: UUID
+    outcome: str
+    source: str
+    event: dict[str, Any]
+    revision: int
 
 
-def by_item(session: Session, user_id: UUID, item_id: UUID) -> FeedbackRow | None:
-    return session.scalars(
-        select(FeedbackRow).where(
-            FeedbackRow.user_id == user_id, FeedbackRow.plan_item_id == item_id
-        )
-    ).first()
+_ANSWER = select(*(FEEDBACK.c[name] for name in Answer.__slots__))
+_BY_KEY = _ANSWER.where(
+    FEEDBACK.c.user_id == bindparam("user_id"), FEEDBACK.c.idempotency_key == bindparam("key")
+)
+_BY_ITEMS = _ANSWER.where(
+    FEEDBACK.c.user_id == bindparam("user_id"),
+    FEEDBACK.c.plan_item_id.in_(bindparam("item_ids", expanding=True)),
+)
+_UNPLANNED = _ANSWER.where(
+    FEEDBACK.c.user_id == bindparam("user_id"),
+    FEEDBACK.c.plan_item_id.is_(None),
+    FEEDBACK.c.task_id == bindparam("task_id"),
+    FEEDBACK.c.plan_date == bindparam("day"),
+    FEEDBACK.c.outcome == bindparam("outcome"),
+)
+_INSERT = insert(FEEDBACK)
+_UPDATE = update(FEEDBACK).where(
+    FEEDBACK.c.user_id == bindparam("key_user_id"),
+    FEEDBACK.c.feedback_id == bindparam("key_feedback_id"),
+)
 
 
-def by_items(session: Session, user_id: UUID, item_ids: list[UUID]) -> dict[UUID, FeedbackRow]:
-    rows = session.scalars(
-        select(FeedbackRow).where(
-            FeedbackRow.user_id == user_id, FeedbackRow.plan_item_id.in_(item_ids)
-        )
-    )
-    return {row.plan_item_id: row for row in rows if row.plan_item_id is not None}
+def _first(session: Session, statement: Any, params: dict[str, Any]) -> Answer | None:
+    row = session.connection().execute(statement, params).first()
+    return Answer(*row) if row is not None else None
+
+
+def by_key(session: Session, user_id: UUID, key: str) -> Answer | None:
+    return _first(session, _BY_KEY, {"user_id": user_id, "key": key})
+
+
+def by_items(session: Session, user_id: UUID, item_ids: list[UUID]) -> dict[UUID, Answer]:
+    rows = session.connection().execute(_BY_ITEMS, {"user_id": user_id, "item_ids": item_ids})
+    answers = (Answer(*row) for row in rows)
+    return {a.plan_item_id: a for a in answers if a.plan_item_id is not None}
+
+
+def by_item(session: Session, user_id: UUID, item_id: UUID) -> Answer | None:
+    return by_items(session, user_id, [item_id]).get(item_id)
 
 
 def unplanned(
     session: Session, user_id: UUID, task_id: UUID, day: date, outcome: str
-) -> FeedbackRow | None:
+) -> Answer | None:
     """An earlier answer about the same unplanned task, day and outcome: a repeat."""
-    return session.scalars(
-        select(FeedbackRow).where(
-            FeedbackRow.user_id == user_id,
-            FeedbackRow.plan_item_id.is_(None),
-            FeedbackRow.task_id == task_id,
-            FeedbackRow.plan_date == day,
-            FeedbackRow.outcome == outcome,
-        )
-    ).first()
-
-
-def add(session: Session, values: dict[str, Any]) -> None:
-    session.execute(insert(table_of(FeedbackRow)), [values])
+    params = {"user_id": user_id, "task_id": task_id, "day": day, "outcome": outcome}
+    return _first(session, _UNPLANNED, params)
 
 
 def add_many(session: Session, rows: list[dict[str, Any]]) -> None:
     if rows:
-        session.execute(insert(table_of(FeedbackRow)), rows)
+        session.connection().execute(_INSERT, rows)
+
+
+def update_answer(
+    session: Session, user_id: UUID, feedback_id: UUID, values: dict[str, Any]
+) -> None:
+    keys = {"key_user_id": user_id, "key_feedback_id": feedback_id}
+    session.connection().execute(_UPDATE.values(**values), keys)
+
+
+_UNANSWERED = (
+    select(*(ITEMS.c[name] for name in ItemRef.__slots__))
+    .outerjoin(
+        FEEDBACK,
+        and_(FEEDBACK.c.user_id == ITEMS.c.user_id, FEEDBACK.c.plan_item_id == ITEMS.c.item_id),
+    )
+    .where(
+        ITEMS.c.user_id == bindparam("user_id"),
+        ITEMS.c.active.is_(True),
+        ITEMS.c.plan_date < bindparam("before"),
+        FEEDBACK.c.feedback_id.is_(None),
+    )
+    .order_by(ITEMS.c.plan_date, ITEMS.c.position)
+)
+_UNANSWERED_AFTER = _UNANSWERED.where(ITEMS.c.plan_date > bindparam("after"))
 
 
 def unanswered_items(
     session: Session, user_id: UUID, after: date | None, before: date
-) -> Sequence[PlanItemRow]:
+) -> Sequence[ItemRef]:
     """Active plan items dated in (after, before) with no feedback: the day ended unanswered.
 
     Bounded by the plans made since the last settlement, not by the user's history.
     """
-    query = (
-        select(PlanItemRow)
-        .outerjoin(
-            FeedbackRow,
-            and_(
-                FeedbackRow.user_id == PlanItemRow.user_id,
-                FeedbackRow.plan_item_id == PlanItemRow.item_id,
-            ),
-        )
-        .where(
-            PlanItemRow.user_id == user_id,
-            PlanItemRow.active.is_(True),
-            PlanItemRow.plan_date < before,
-            FeedbackRow.feedback_id.is_(None),
-        )
-        .order_by(PlanItemRow.plan_date, PlanItemRow.position)
-    )
+    params: dict[str, Any] = {"user_id": user_id, "before": before}
+    statement = _UNANSWERED
     if after is not None:
-        query = query.where(PlanItemRow.plan_date > after)
-    return session.scalars(query).all()
+        statement, params["after"] = _UNANSWERED_AFTER, after
+    return [ItemRef(*row) for row in session.connection().execute(statement, params)]
 
 
-def load_profile(session: Session, user_id: UUID) -> ProfileRow | None:
-    return session.get(ProfileRow, user_id)
+@dataclass(frozen=True, slots=True)
+class StoredProfile:
+    state: dict[str, Any]
+    settled_through: date | None
+
+
+_PROFILE = select(PROFILES.c.state, PROFILES.c.settled_through).where(
+    PROFILES.c.user_id == bindparam("user_id")
+)
+# Only the ledger, extracted by the database: the check-in needs the week's completion rate,
+# and parsing the whole document for it cost more than the rest of the check-in.
+_LEDGER = select(PROFILES.c.state["ledger"]).where(PROFILES.c.user_id == bindparam("user_id"))
+_SETTLED = (
+    update(PROFILES)
+    .where(PROFILES.c.user_id == bindparam("key_user_id"))
+    .values(settled_through=bindparam("settled_through"))
+)
+_UPDATE_PROFILE = (
+    update(PROFILES)
+    .where(PROFILES.c.user_id == bindparam("key_user_id"))
+    .values(
+        state=bindparam("state"),
+        settled_through=bindparam("settled_through"),
+        events=bindparam("events"),
+        completions=bindparam("completions"),
+    )
+)
+_INSERT_PROFILE = insert(PROFILES)
+
+
+def load_profile(session: Session, user_id: UUID) -> StoredProfile | None:
+    row = session.connection().execute(_PROFILE, {"user_id": user_id}).first()
+    return StoredProfile(row[0], row[1]) if row is not None else None
+
+
+def load_ledger(session: Session, user_id: UUID) -> dict[str, Any] | None:
+    """The profile document's ledger (None when the user has no profile yet)."""
+    row = session.connection().execute(_LEDGER, {"user_id": user_id}).first()
+    return row[0] if row is not None else None
 
 
 def save_settled_through(session: Session, user_id: UUID, day: date | None) -> None:
-    table = table_of(ProfileRow)
-    session.execute(update(table).where(table.c.user_id == user_id).values(settled_through=day))
+    session.connection().execute(_SETTLED, {"key_user_id": user_id, "settled_through": day})
 
 
 def save_profile(
@@ -108,8 +182,7 @@ def save_profile(
     *,
     exists: bool,
 ) -> None:
-    table = table_of(ProfileRow)
     if exists:
-        session.execute(update(table).where(table.c.user_id == user_id).values(**values))
+        session.connection().execute(_UPDATE_PROFILE, {"key_user_id": user_id, **values})
     else:
-        session.execute(insert(table), [{"user_id": user_id, **values}])
+        session.connection().execute(_INSERT_PROFILE, [{"user_id": user_id, **values}])

@@ -19,11 +19,13 @@ from habitloop.db import lock_user
 from habitloop.errors import BadRequest, Conflict, FeatureDisabled, NotFound
 from habitloop.feedback import learning as learn
 from habitloop.feedback import repository as repo
+from habitloop.feedback.repository import Answer
 from habitloop.feedback.schemas import FeedbackIn, FeedbackOut
-from habitloop.models import FeedbackRow, PlanItemRow, UserRow
 from habitloop.plans import repository as plans_repo
+from habitloop.plans.repository import ItemRef
 from habitloop.settings import Settings
 from habitloop.tasks.service import LibrarySource
+from habitloop.users.repository import User
 from habitloop.users.service import require_user
 
 MAX_AHEAD = timedelta(days=1)
@@ -47,7 +49,7 @@ def require_collection(settings: Settings) -> None:
 @dataclass(frozen=True)
 class Target:
     task: Task
-    item: PlanItemRow | None
+    item: ItemRef | None
     day: date
     block: TimeBlock
     scheduled_at: datetime | None
@@ -55,20 +57,20 @@ class Target:
 
 def _target(
     session: Session,
-    user: UserRow,
+    user: User,
     library: Library,
     body: FeedbackIn,
     local_day: date,
-    known: dict[tuple[UUID, UUID], PlanItemRow | None],
+    known: dict[tuple[UUID, UUID], ItemRef | None],
 ) -> Target:
     zone = ZoneInfo(user.timezone)
-    item: PlanItemRow | None = None
+    item: ItemRef | None = None
     if body.plan_item_id is not None:
         cached = (user.user_id, body.plan_item_id)
         item = (
             known[cached]
             if cached in known
-            else plans_repo.item(session, user.user_id, body.plan_item_id)
+            else plans_repo.item_ref(session, user.user_id, body.plan_item_id)
         )
         if item is None:
             raise NotFound(f"plan item {body.plan_item_id} not found")
@@ -90,7 +92,7 @@ def _target(
     return Target(task, item, item.plan_date, TimeBlock(item.time_block), scheduled)
 
 
-def _same(row: FeedbackRow, target: Target, outcome: Outcome) -> bool:
+def _same(row: Answer, target: Target, outcome: Outcome) -> bool:
     same_item = target.item is not None and row.plan_item_id == target.item.item_id
     same_task = target.item is None and row.plan_item_id is None and row.task_id == target.task.id
     return (same_item or same_task) and row.outcome == outcome.value
@@ -117,17 +119,23 @@ def _row_fields(
 class Recorder:
     """Records answers inside one transaction. Each user's profile and arms are loaded once,
     changed in memory as answers are written, and settled, moved and saved once in ``finish``,
-    so a batch of answers costs one profile read and one write per user."""
+    so a batch of answers costs one profile read and one write per user. New answers are
+    inserted together, before anything reads feedback rows again."""
 
     def __init__(self, session: Session, settings: Settings, library: Library) -> None:
         self.session = session
         self.settings = settings
         self.library = library
-        self._users: dict[UUID, UserRow] = {}
+        self._users: dict[UUID, User] = {}
         self._learning: dict[UUID, learn.Learning] = {}
         self._latest: dict[UUID, date] = {}
-        self._items: dict[tuple[UUID, UUID], PlanItemRow | None] = {}
-        self._answers: dict[tuple[UUID, UUID], FeedbackRow | None] = {}
+        self._items: dict[tuple[UUID, UUID], ItemRef | None] = {}
+        self._answers: dict[tuple[UUID, UUID], Answer | None] = {}
+        self._pending: list[dict[str, object]] = []
+
+    def _insert_pending(self) -> None:
+        repo.add_many(self.session, self._pending)
+        self._pending = []
 
     def prefetch(self, events: list[FeedbackIn]) -> None:
         """Read the items and earlier answers of many events in two queries per user."""
@@ -137,19 +145,19 @@ class Recorder:
                 wanted.setdefault(event.user_id, []).append(event.plan_item_id)
         for user_id, item_ids in wanted.items():
             lock_user(self.session, user_id)  # before reading, as record() would
-            found = plans_repo.items(self.session, user_id, item_ids)
+            found = plans_repo.item_refs(self.session, user_id, item_ids)
             answered = repo.by_items(self.session, user_id, item_ids)
             for item_id in item_ids:
                 self._items[(user_id, item_id)] = found.get(item_id)
                 self._answers[(user_id, item_id)] = answered.get(item_id)
 
-    def _user(self, user_id: UUID) -> UserRow:
+    def _user(self, user_id: UUID) -> User:
         if user_id not in self._users:
             lock_user(self.session, user_id)
             self._users[user_id] = require_user(self.session, user_id)
         return self._users[user_id]
 
-    def _learning_of(self, user: UserRow, day: date) -> learn.Learning:
+    def _learning_of(self, user: User, day: date) -> learn.Learning:
         if user.user_id not in self._learning:
             self._learning[user.user_id] = learn.open_learning(
                 self.session, user, self.library, self.settings.profile_half_life_days, day
@@ -173,6 +181,7 @@ class Recorder:
         outcome = body.outcome
 
         if key is not None:
+            self._insert_pending()
             keyed = repo.by_key(session, user.user_id, key)
             if keyed is not None:
                 if not _same(keyed, target, outcome):
@@ -180,12 +189,12 @@ class Recorder:
                 return Recorded(FeedbackOut(feedback_id=keyed.feedback_id, status="duplicate"), 200)
         if target.item is not None:
             cached = (user.user_id, target.item.item_id)
-            existing = (
-                self._answers[cached]
-                if cached in self._answers
-                else repo.by_item(session, user.user_id, target.item.item_id)
-            )
+            existing = self._answers.get(cached)
+            if cached not in self._answers:
+                self._insert_pending()
+                existing = repo.by_item(session, user.user_id, target.item.item_id)
         else:
+            self._insert_pending()
             existing = repo.unplanned(
                 session, user.user_id, target.task.id, target.day, outcome.value
             )
@@ -213,7 +222,7 @@ class Recorder:
         key: str | None,
         occurred: datetime,
         target: Target,
-        existing: FeedbackRow | None,
+        existing: Answer | None,
     ) -> Recorded:
         """Retract the earlier answer, write this one, then learn from it."""
         user, outcome = learning.user, body.outcome
@@ -243,17 +252,16 @@ class Recorder:
         fields = _row_fields(body, occurred, target, key)
         verdict: Verdict
         if existing is not None:
-            for name, value in fields.items():
-                if name != "idempotency_key" or value is not None:
-                    setattr(existing, name, value)
-            existing.event = document
-            existing.revision += 1
-            self.session.flush()
+            changes = {k: v for k, v in fields.items() if k != "idempotency_key" or v is not None}
+            changes.update(event=document, revision=existing.revision + 1)
+            repo.update_answer(self.session, user.user_id, existing.feedback_id, changes)
+            # The cached answer is what the next event about this item compares with.
+            existing.outcome, existing.source = body.outcome.value, "explicit"
+            existing.event, existing.revision = document, existing.revision + 1
             feedback_id, verdict, code = existing.feedback_id, "updated", 200
         else:
             feedback_id = uuid4()
-            repo.add(
-                self.session,
+            self._pending.append(
                 {
                     "user_id": user.user_id,
                     "feedback_id": feedback_id,
@@ -265,13 +273,14 @@ class Recorder:
                 },
             )
             verdict, code = "recorded", 201
-            if target.item is not None:  # written through Core: the next lookup reads it back
+            if target.item is not None:  # not cached: the next lookup inserts it and reads it
                 self._answers.pop((user.user_id, target.item.item_id), None)
         learning.apply(event, features=features, predicted=predicted)
         return Recorded(FeedbackOut(feedback_id=feedback_id, status=verdict), code)
 
     def finish(self) -> None:
         """Settle each user's unanswered days, move their phase and save, once."""
+        self._insert_pending()
         for user_id, learning in self._learning.items():
             day = self._latest.get(user_id, learning.today)
             learning.today = day

@@ -18,12 +18,13 @@ from habitloop.core.vocab import (
     Strategy,
     TimeBlock,
 )
-from habitloop.models import PlanItemRow, PlanRow, UserRow
+from habitloop.models import PlanItemRow, PlanRow
 from habitloop.plans.schemas import PlanItemOut, PlanOut
+from habitloop.users.repository import User
 
 
 def plan_values(
-    user: UserRow,
+    user: User,
     plan_id: UUID,
     day: date,
     mode: ModeDecision,
@@ -82,7 +83,7 @@ def item_values(
 
 
 def decision_values(
-    user: UserRow,
+    user: User,
     plan: dict[str, Any],
     items: Sequence[dict[str, Any]],
     planned: Sequence[PlannedItem],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
@@ -155,20 +156,45 @@ def item(session: Session, user_id: UUID, item_id: UUID) -> PlanItemRow | None:
     return session.get(PlanItemRow, (user_id, item_id))
 
 
-def items(session: Session, user_id: UUID, item_ids: list[UUID]) -> dict[UUID, PlanItemRow]:
-    rows = session.scalars(
-        select(PlanItemRow).where(PlanItemRow.user_id == user_id, PlanItemRow.item_id.in_(item_ids))
-    )
-    return {row.item_id: row for row in rows}
+@dataclass(frozen=True, slots=True)
+class ItemRef:
+    """What answering an item needs to know about it, read through Core: feedback reads items
+    on every answer, and ORM entities cost several times the statement."""
+
+    item_id: UUID
+    plan_date: date
+    task_id: UUID
+    time_block: str
+    start_time: str
+    mode: str
+    active: bool
 
 
-def item_for_task(session: Session, user_id: UUID, task_id: UUID, day: date) -> PlanItemRow | None:
+ITEMS = table_of(PlanItemRow)
+_REF_COLUMNS = [ITEMS.c[name] for name in ItemRef.__slots__]
+_REFS = select(*_REF_COLUMNS).where(
+    ITEMS.c.user_id == bindparam("user_id"),
+    ITEMS.c.item_id.in_(bindparam("item_ids", expanding=True)),
+)
+_REF_FOR_TASK = select(*_REF_COLUMNS).where(
+    ITEMS.c.user_id == bindparam("user_id"),
+    ITEMS.c.plan_date == bindparam("day"),
+    ITEMS.c.task_id == bindparam("task_id"),
+    ITEMS.c.active.is_(True),
+)
+
+
+def item_refs(session: Session, user_id: UUID, item_ids: list[UUID]) -> dict[UUID, ItemRef]:
+    rows = session.connection().execute(_REFS, {"user_id": user_id, "item_ids": item_ids})
+    return {row[0]: ItemRef(*row) for row in rows}
+
+
+def item_ref(session: Session, user_id: UUID, item_id: UUID) -> ItemRef | None:
+    return item_refs(session, user_id, [item_id]).get(item_id)
+
+
+def item_for_task(session: Session, user_id: UUID, task_id: UUID, day: date) -> ItemRef | None:
     """The active item of ``day``'s plan that serves ``task_id``, if the plan has one."""
-    return session.scalars(
-        select(PlanItemRow).where(
-            PlanItemRow.user_id == user_id,
-            PlanItemRow.plan_date == day,
-            PlanItemRow.task_id == task_id,
-            PlanItemRow.active.is_(True),
-        )
-    ).first()
+    params = {"user_id": user_id, "day": day, "task_id": task_id}
+    row = session.connection().execute(_REF_FOR_TASK, params).first()
+    return ItemRef(*row) if row is not None else None

@@ -24,8 +24,8 @@ from habitloop.core.scoring import ScoreWeights, window_days
 from habitloop.core.vocab import Phase, Strategy
 from habitloop.errors import BadRequest
 from habitloop.feedback import learning as learn
-from habitloop.models import UserRow
 from habitloop.settings import Settings
+from habitloop.users.repository import User
 
 log = structlog.get_logger(__name__)
 
@@ -73,7 +73,7 @@ def prepare(
     session: Session,
     settings: Settings,
     library: Library,
-    user: UserRow,
+    user: User,
     requested: Strategy,
     day: date,
     draw_seed: int = 0,

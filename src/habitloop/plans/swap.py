@@ -89,6 +89,7 @@ def swap_item(
         done = record_feedback(session, settings, libraries, answer, None, when)
         if done.out.status == "duplicate":
             raise Conflict("this item was already answered as skipped")
+        user = require_user(session, user_id)  # the answer may have moved the user's phase
 
     served = Strategy(plan.strategy)
     draw_seed = plan_seed(user_id, day, f"{settings.plan_seed_salt}|swap|{item_id}|draws", 0)

@@ -1,17 +1,68 @@
+"""Queries on the users table, through Core: a user is read on every request, and loading it
+as an ORM entity cost several times the statement itself."""
+
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date, time
+from typing import Any
 from uuid import UUID
 
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from habitloop.models import UserRow
+from habitloop.models.base import table_of
+
+USERS = table_of(UserRow)
 
 
-def get_user(session: Session, user_id: UUID) -> UserRow | None:
-    return session.get(UserRow, user_id)
+@dataclass(slots=True)
+class User:
+    """A user as read in this transaction. Phase fields change in memory during learning and
+    are written back explicitly with ``save_phase``."""
+
+    user_id: UUID
+    archetype: str
+    timezone: str
+    wake_time: time
+    sleep_time: time
+    categories: list[Any]
+    goals: list[Any]
+    learning_phase: str
+    phase_since: date | None
+    phase_locked: bool
+    phase_completions: int
 
 
-def add_user(session: Session, row: UserRow) -> UserRow:
-    session.add(row)
-    session.flush()
-    return row
+_COLUMNS = [USERS.c[name] for name in User.__slots__]
+_BY_ID = select(*_COLUMNS).where(USERS.c.user_id == bindparam("user_id"))
+_UPDATE = update(USERS).where(USERS.c.user_id == bindparam("key_user_id"))
+
+
+def get_user(session: Session, user_id: UUID) -> User | None:
+    row = session.connection().execute(_BY_ID, {"user_id": user_id}).first()
+    return User(*row) if row is not None else None
+
+
+def add_user(session: Session, user: User) -> User:
+    values = {name: getattr(user, name) for name in User.__slots__}
+    session.connection().execute(insert(USERS), [values])
+    return user
+
+
+def update_user(session: Session, user_id: UUID, values: dict[str, Any]) -> None:
+    session.connection().execute(_UPDATE.values(**values), {"key_user_id": user_id})
+
+
+def save_phase(session: Session, user: User) -> None:
+    update_user(
+        session,
+        user.user_id,
+        {
+            "learning_phase": user.learning_phase,
+            "phase_since": user.phase_since,
+            "phase_locked": user.phase_locked,
+            "phase_completions": user.phase_completions,
+        },
+    )

@@ -7,15 +7,15 @@ from sqlalchemy.orm import Session
 
 from habitloop.core.vocab import ALL_CATEGORIES, Archetype, Category, Phase
 from habitloop.errors import NotFound
-from habitloop.models import UserRow
 from habitloop.users import repository as repo
+from habitloop.users.repository import User
 from habitloop.users.schemas import UserIn, UserOut
 
 DEFAULT_WAKE = time(7, 0)
 DEFAULT_SLEEP = time(23, 0)
 
 
-def to_out(row: UserRow) -> UserOut:
+def to_out(row: User) -> UserOut:
     return UserOut(
         user_id=row.user_id,
         archetype=Archetype(row.archetype),
@@ -31,11 +31,10 @@ def to_out(row: UserRow) -> UserOut:
 def put_user(session: Session, user_id: UUID, data: UserIn) -> tuple[UserOut, bool]:
     """Create the user or update the fields given; returns the user and whether it was created."""
     row = repo.get_user(session, user_id)
-    created = row is None
     if row is None:
         row = repo.add_user(
             session,
-            UserRow(
+            User(
                 user_id=user_id,
                 archetype=data.archetype.value,
                 timezone=data.timezone or "UTC",
@@ -44,25 +43,32 @@ def put_user(session: Session, user_id: UUID, data: UserIn) -> tuple[UserOut, bo
                 categories=[c.value for c in (data.categories or ALL_CATEGORIES)],
                 goals=list(data.goals or []),
                 learning_phase=Phase.DISCOVERY.value,
+                phase_since=None,
+                phase_locked=False,
+                phase_completions=0,
             ),
         )
-    else:
-        row.archetype = data.archetype.value
-        if data.timezone is not None:
-            row.timezone = data.timezone
-        if data.wake_time is not None:
-            row.wake_time = data.wake_time
-        if data.sleep_time is not None:
-            row.sleep_time = data.sleep_time
-        if data.categories is not None:
-            row.categories = [c.value for c in data.categories]
-        if data.goals is not None:
-            row.goals = list(data.goals)
-        session.flush()
-    return to_out(row), created
+        return to_out(row), True
+    changes: dict[str, object] = {"archetype": data.archetype.value}
+    if data.timezone is not None:
+        changes["timezone"] = data.timezone
+    if data.wake_time is not None:
+        changes["wake_time"] = data.wake_time
+    if data.sleep_time is not None:
+        changes["sleep_time"] = data.sleep_time
+    if data.categories is not None:
+        changes["categories"] = [c.value for c in data.categories]
+    if data.goals is not None:
+        changes["goals"] = list(data.goals)
+    changed = {k: v for k, v in changes.items() if getattr(row, k) != v}
+    if changed:  # an update that changes nothing writes nothing, not even updated_at
+        for name, value in changed.items():
+            setattr(row, name, value)
+        repo.update_user(session, user_id, changed)
+    return to_out(row), False
 
 
-def require_user(session: Session, user_id: UUID) -> UserRow:
+def require_user(session: Session, user_id: UUID) -> User:
     row = repo.get_user(session, user_id)
     if row is None:
         raise NotFound(f"user {user_id} not found; create it with PUT /api/v1/users/{user_id}")

@@ -1,0 +1,60 @@
+"""The check-in reads only the profile's ledger: the trend must equal the whole profile's."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime, time, timedelta
+
+from habitloop.checkins.schemas import CheckinIn
+from habitloop.checkins.service import recent_completion, record_checkin
+from habitloop.core.profile import recent_completion_rate
+from habitloop.core.profile_document import from_document
+from habitloop.db import Database
+from habitloop.feedback.repository import load_profile
+from habitloop.feedback.schemas import FeedbackIn
+from habitloop.feedback.service import record_feedback
+from habitloop.plans.schemas import PlanIn
+from habitloop.plans.service import generate_plan
+from habitloop.settings import Settings
+from habitloop.tasks.service import LibraryCache
+from habitloop.users.schemas import UserIn
+from habitloop.users.service import put_user
+
+
+def test_completion_trend_from_the_ledger_equals_the_whole_profiles(
+    db: Database, settings: Settings
+) -> None:
+    user_id, cache, start = uuid.uuid4(), LibraryCache(), date(2025, 3, 1)
+    with db.transaction() as session:
+        put_user(session, user_id, UserIn.model_validate({"archetype": "peak_performer"}))
+        assert recent_completion(session, user_id, start) is None
+    for offset in range(4):
+        day = start + timedelta(days=offset)
+        with db.transaction() as session:
+            plan = generate_plan(session, settings, cache, user_id, PlanIn(date=day)).plan
+            at = datetime.combine(day, time(20, 0), UTC)
+            for item in plan.items[: offset + 1]:
+                body = FeedbackIn(
+                    user_id=user_id, plan_item_id=item.item_id, status="completed", occurred_at=at
+                )
+                record_feedback(session, settings, cache, body, None, at)
+    today = start + timedelta(days=5)
+    with db.transaction() as session:
+        stored = load_profile(session, user_id)
+        assert stored is not None
+        expected = recent_completion_rate(from_document(stored.state), today)
+        assert expected is not None
+        assert recent_completion(session, user_id, today) == expected
+        record_checkin(session, user_id, CheckinIn(date=today, energy=3))
+
+
+def test_a_second_checkin_for_the_date_replaces_the_first(db: Database) -> None:
+    user_id, day = uuid.uuid4(), date(2025, 3, 1)
+    with db.transaction() as session:
+        put_user(session, user_id, UserIn.model_validate({"archetype": "peak_performer"}))
+        first = record_checkin(session, user_id, CheckinIn(date=day, energy=1))
+        second = record_checkin(session, user_id, CheckinIn(date=day, energy=5))
+    assert first.mode.value == "low" and second.mode.value == "high"
+    with db.transaction() as session:
+        again = record_checkin(session, user_id, CheckinIn(date=day + timedelta(days=1)))
+    assert again.mode_source.value == "last_known" and again.mode.value == "high"
