@@ -46,4 +46,7 @@ def lock_user(session: Session, user_id: UUID) -> None:
     if session.get_bind().dialect.name != "postgresql":
         return
     key = int.from_bytes(hashlib.blake2b(user_id.bytes, digest_size=8).digest(), "big", signed=True)
-    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+    session.connection().execute(_LOCK, {"key": key})
+
+
+_LOCK = text("SELECT pg_advisory_xact_lock(:key)")

@@ -18,7 +18,6 @@ from habitloop.core.vocab import (
     Strategy,
     TimeBlock,
 )
-from habitloop.models import PlanItemRow, PlanRow
 from habitloop.plans.schemas import PlanItemOut, PlanOut
 from habitloop.users.repository import User
 
@@ -150,7 +149,3 @@ def plan_out(plan: dict[str, Any], items: Sequence[dict[str, Any]]) -> PlanOut:
         generated_ms=plan["generated_ms"],
         items=[item_out(i) for i in items],
     )
-
-
-def row_values(row: PlanRow | PlanItemRow) -> dict[str, Any]:
-    return {c.key: getattr(row, c.key) for c in row.__table__.columns}

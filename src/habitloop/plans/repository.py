@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -16,31 +16,58 @@ from habitloop.core.vocab import Category
 from habitloop.models import DecisionRow, PlanItemRow, PlanRow, RotationRow
 from habitloop.models.base import table_of
 
+PLANS = table_of(PlanRow)
+ITEMS = table_of(PlanItemRow)
+DECISIONS = table_of(DecisionRow)
+ROTATION = table_of(RotationRow)
 
-def plan_by_date(session: Session, user_id: UUID, day: date) -> PlanRow | None:
-    return session.scalars(
-        select(PlanRow).where(PlanRow.user_id == user_id, PlanRow.plan_date == day)
-    ).first()
+# Built once: a plan runs about ten of these, and building a statement cost more than running it.
+_PLAN_BY_DATE = select(PLANS).where(
+    PLANS.c.user_id == bindparam("user_id"), PLANS.c.plan_date == bindparam("day")
+)
+_PLAN_ITEMS = (
+    select(ITEMS)
+    .where(
+        ITEMS.c.user_id == bindparam("user_id"),
+        ITEMS.c.plan_id == bindparam("plan_id"),
+        ITEMS.c.active.is_(True),
+    )
+    .order_by(ITEMS.c.position)
+)
+_DELETE_ITEMS = delete(ITEMS).where(
+    ITEMS.c.user_id == bindparam("user_id"), ITEMS.c.plan_id == bindparam("plan_id")
+)
+_DELETE_PLAN = delete(PLANS).where(
+    PLANS.c.user_id == bindparam("user_id"), PLANS.c.plan_id == bindparam("plan_id")
+)
+_INSERT_PLAN, _INSERT_ITEMS, _INSERT_DECISIONS = insert(PLANS), insert(ITEMS), insert(DECISIONS)
+_ROTATION_COUNTS = select(
+    ROTATION.c.variation_group, ROTATION.c.category, ROTATION.c.use_count
+).where(ROTATION.c.user_id == bindparam("user_id"))
+_NEAR_ITEMS = select(ITEMS.c.variation_group, ITEMS.c.plan_date).where(
+    ITEMS.c.user_id == bindparam("user_id"),
+    ITEMS.c.plan_date >= bindparam("first"),
+    ITEMS.c.plan_date <= bindparam("last"),
+)
 
 
-def plan_items(session: Session, user_id: UUID, plan_id: UUID) -> Sequence[PlanItemRow]:
-    return session.scalars(
-        select(PlanItemRow)
-        .where(
-            PlanItemRow.user_id == user_id,
-            PlanItemRow.plan_id == plan_id,
-            PlanItemRow.active.is_(True),
-        )
-        .order_by(PlanItemRow.position)
-    ).all()
+def plan_by_date(session: Session, user_id: UUID, day: date) -> dict[str, Any] | None:
+    """The plan's row as a dict of its columns, or None."""
+    row = session.connection().execute(_PLAN_BY_DATE, {"user_id": user_id, "day": day}).first()
+    return dict(row._mapping) if row is not None else None
+
+
+def plan_items(session: Session, user_id: UUID, plan_id: UUID) -> list[dict[str, Any]]:
+    """The plan's active items in order, each a dict of its columns."""
+    rows = session.connection().execute(_PLAN_ITEMS, {"user_id": user_id, "plan_id": plan_id})
+    return [dict(row._mapping) for row in rows]
 
 
 def delete_plan(session: Session, user_id: UUID, plan_id: UUID) -> None:
     # Items go explicitly: SQLite cascades only with foreign keys on; this must not depend on it.
-    session.execute(
-        delete(PlanItemRow).where(PlanItemRow.user_id == user_id, PlanItemRow.plan_id == plan_id)
-    )
-    session.execute(delete(PlanRow).where(PlanRow.user_id == user_id, PlanRow.plan_id == plan_id))
+    connection, key = session.connection(), {"user_id": user_id, "plan_id": plan_id}
+    connection.execute(_DELETE_ITEMS, key)
+    connection.execute(_DELETE_PLAN, key)
 
 
 def insert_plan(
@@ -49,18 +76,20 @@ def insert_plan(
     items: list[dict[str, Any]],
     decisions: list[dict[str, Any]],
 ) -> None:
-    session.execute(insert(table_of(PlanRow)), [plan])
+    connection = session.connection()
+    connection.execute(_INSERT_PLAN, plan)
     if items:
-        session.execute(insert(table_of(PlanItemRow)), items)
+        connection.execute(_INSERT_ITEMS, items)
     if decisions:
-        session.execute(insert(table_of(DecisionRow)), decisions)
+        connection.execute(_INSERT_DECISIONS, decisions)
 
 
 def insert_items(
     session: Session, items: list[dict[str, Any]], decisions: list[dict[str, Any]]
 ) -> None:
-    session.execute(insert(table_of(PlanItemRow)), items)
-    session.execute(insert(table_of(DecisionRow)), decisions)
+    connection = session.connection()
+    connection.execute(_INSERT_ITEMS, items)
+    connection.execute(_INSERT_DECISIONS, decisions)
 
 
 def load_rotation(session: Session, user_id: UUID, day: date, days: int) -> dict[str, GroupUse]:
@@ -69,21 +98,16 @@ def load_rotation(session: Session, user_id: UUID, day: date, days: int) -> dict
     Two indexed reads of bounded size: one row per group, and the items of at most
     ``2 * days + 1`` plans.
     """
-    counts = session.execute(
-        select(RotationRow.variation_group, RotationRow.category, RotationRow.use_count).where(
-            RotationRow.user_id == user_id
-        )
-    ).all()
+    connection = session.connection()
+    counts = connection.execute(_ROTATION_COUNTS, {"user_id": user_id}).all()
     near: dict[str, list[date]] = {}
     if days > 0:
-        rows = session.execute(
-            select(PlanItemRow.variation_group, PlanItemRow.plan_date).where(
-                PlanItemRow.user_id == user_id,
-                PlanItemRow.plan_date >= day - timedelta(days=days),
-                PlanItemRow.plan_date <= day + timedelta(days=days),
-            )
-        )
-        for group, planned_on in rows:
+        window = {
+            "user_id": user_id,
+            "first": day - timedelta(days=days),
+            "last": day + timedelta(days=days),
+        }
+        for group, planned_on in connection.execute(_NEAR_ITEMS, window):
             near.setdefault(group, []).append(planned_on)
     return {
         group: GroupUse(
@@ -130,26 +154,28 @@ def save_rotation(
                 }
             )
     if inserts:
-        session.execute(insert(table_of(RotationRow)), inserts)
+        session.connection().execute(_INSERT_ROTATION, inserts)
     if updates:
-        table = table_of(RotationRow)
-        last = func.coalesce(bindparam("new_last_used_on", type_=Date), table.c.last_used_on)
-        session.execute(
-            update(table)
-            .where(
-                table.c.user_id == bindparam("key_user"),
-                table.c.variation_group == bindparam("key_group"),
-            )
-            .values(
-                use_count=bindparam("new_use_count"),
-                last_used_on=case(
-                    (table.c.last_used_on.is_(None), last),
-                    (last > table.c.last_used_on, last),
-                    else_=table.c.last_used_on,
-                ),
-            ),
-            updates,
-        )
+        session.connection().execute(_UPDATE_ROTATION, updates)
+
+
+_INSERT_ROTATION = insert(ROTATION)
+_LAST_USED = func.coalesce(bindparam("new_last_used_on", type_=Date), ROTATION.c.last_used_on)
+_UPDATE_ROTATION = (
+    update(ROTATION)
+    .where(
+        ROTATION.c.user_id == bindparam("key_user"),
+        ROTATION.c.variation_group == bindparam("key_group"),
+    )
+    .values(
+        use_count=bindparam("new_use_count"),
+        last_used_on=case(
+            (ROTATION.c.last_used_on.is_(None), _LAST_USED),
+            (ROTATION.c.last_used_on < _LAST_USED, _LAST_USED),
+            else_=ROTATION.c.last_used_on,
+        ),
+    )
+)
 
 
 def item(session: Session, user_id: UUID, item_id: UUID) -> PlanItemRow | None:
@@ -170,7 +196,6 @@ class ItemRef:
     active: bool
 
 
-ITEMS = table_of(PlanItemRow)
 _REF_COLUMNS = [ITEMS.c[name] for name in ItemRef.__slots__]
 _REFS = select(*_REF_COLUMNS).where(
     ITEMS.c.user_id == bindparam("user_id"),

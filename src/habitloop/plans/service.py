@@ -6,6 +6,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date
 from time import perf_counter
+from typing import Any
 from uuid import UUID, uuid4
 
 from sqlalchemy.orm import Session
@@ -17,7 +18,6 @@ from habitloop.core.vocab import Archetype, Category
 from habitloop.db import lock_user
 from habitloop.errors import NotFound
 from habitloop.feedback import learning as learn
-from habitloop.models import PlanRow
 from habitloop.plans import records, strategy
 from habitloop.plans import repository as repo
 from habitloop.plans.schemas import PlanIn, PlanOut
@@ -64,13 +64,12 @@ def generate_plan(
     rotation = dict(stored_rotation)
     revision = 0
     if existing is not None:
-        revision = existing.revision + 1
-        for old in repo.plan_items(session, user_id, existing.plan_id):
-            if old.variation_group in rotation:
-                rotation[old.variation_group] = release_use(
-                    rotation[old.variation_group], request.date
-                )
-        repo.delete_plan(session, user_id, existing.plan_id)
+        revision = existing["revision"] + 1
+        for old in repo.plan_items(session, user_id, existing["plan_id"]):
+            group = old["variation_group"]
+            if group in rotation:
+                rotation[group] = release_use(rotation[group], request.date)
+        repo.delete_plan(session, user_id, existing["plan_id"])
 
     inp = PlanInput(
         day=request.date,
@@ -105,9 +104,9 @@ def generate_plan(
     return PlanResult(records.plan_out(plan, items), created=True)
 
 
-def read_plan(session: Session, row: PlanRow) -> PlanOut:
-    items = repo.plan_items(session, row.user_id, row.plan_id)
-    return records.plan_out(records.row_values(row), [records.row_values(i) for i in items])
+def read_plan(session: Session, plan: dict[str, Any]) -> PlanOut:
+    items = repo.plan_items(session, plan["user_id"], plan["plan_id"])
+    return records.plan_out(plan, items)
 
 
 def get_plan(session: Session, user_id: UUID, day: date) -> PlanOut:

@@ -69,7 +69,7 @@ def swap_item(
     user = require_user(session, user_id)
     plan = repo.plan_by_date(session, user_id, day)
     old = repo.item(session, user_id, item_id)
-    if plan is None or old is None or old.plan_id != plan.plan_id:
+    if plan is None or old is None or old.plan_id != plan["plan_id"]:
         raise NotFound(f"no item {item_id} in the plan of {day.isoformat()}")
     if not old.active:
         raise Conflict("this item was already swapped out")
@@ -91,10 +91,10 @@ def swap_item(
             raise Conflict("this item was already answered as skipped")
         user = require_user(session, user_id)  # the answer may have moved the user's phase
 
-    served = Strategy(plan.strategy)
+    served = Strategy(plan["strategy"])
     draw_seed = plan_seed(user_id, day, f"{settings.plan_seed_salt}|swap|{item_id}|draws", 0)
     planning = strategy.prepare(session, settings, library, user, served, day, draw_seed)
-    mode = Mode(plan.mode)
+    mode = Mode(plan["mode"])
     stored = repo.load_rotation(session, user_id, day, planning.rotation_days)
     rotation = dict(stored)
     if old.variation_group in rotation:
@@ -136,9 +136,8 @@ def swap_item(
     if planning.learning is not None:
         learn.save(session, planning.learning)
 
-    plan_values = records.row_values(plan)
-    new_item = records.single_item_values(user_id, plan.plan_id, day, old.position, chosen, mode)
-    decision = records.decision_values(user, plan_values, [new_item], [chosen])
+    new_item = records.single_item_values(user_id, old.plan_id, day, old.position, chosen, mode)
+    decision = records.decision_values(user, plan, [new_item], [chosen])
     old.active = False
     old.replaced_by = new_item["item_id"]
     session.flush()
