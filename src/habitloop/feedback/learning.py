@@ -8,7 +8,7 @@ items since the last settlement), never by recomputing over the whole history.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -249,12 +249,21 @@ def end_of_day(day: date, timezone: str) -> datetime:
 
 
 def settle(
-    session: Session, learning: Learning, library: Library, before: date, *, store: bool = True
+    session: Session,
+    learning: Learning,
+    library: Library,
+    before: date,
+    *,
+    store: bool = True,
+    answered: Collection[UUID] = (),
+    into: list[dict[str, Any]] | None = None,
 ) -> int:
     """Count the active items of days before ``before`` that got no answer as "no response".
 
     Each becomes an implicit feedback row (so a late answer is an update, seen exactly once)
     and a profile event; with ``store`` false only the in-memory profile changes, for reads.
+    Items in ``answered`` have answers not inserted yet; with ``into`` the rows are appended
+    there for the caller to insert with those answers, in one statement.
     Returns how many items were settled.
     """
     last_day = before - timedelta(days=1)
@@ -264,7 +273,7 @@ def settle(
     rows = []
     for item in repo.unanswered_items(session, user.user_id, learning.settled_through, before):
         parts = item_event_parts(item, library)
-        if parts is None:
+        if parts is None or item.item_id in answered:
             continue
         task, block = parts
         event = event_for(
@@ -290,7 +299,9 @@ def settle(
                 "event": event_document(event, features, learning.space, predicted),
             }
         )
-    if store:
+    if into is not None:
+        into.extend(rows)
+    elif store:
         repo.add_many(session, rows)
     learning.settled_through = last_day
     # Nothing settled: only the date moves, and saving it needs no new profile document.

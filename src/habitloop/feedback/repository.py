@@ -88,8 +88,14 @@ def unplanned(
 
 
 def add_many(session: Session, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        session.connection().execute(_INSERT, rows)
+    """Insert answers and "no response" rows in one statement (a column one kind of row does
+    not set is NULL in it, as it would be inserted alone)."""
+    if not rows:
+        return
+    columns = {name for row in rows for name in row}
+    if any(len(row) != len(columns) for row in rows):
+        rows = [{name: row.get(name) for name in columns} for row in rows]
+    session.connection().execute(_INSERT, rows)
 
 
 def update_answer(

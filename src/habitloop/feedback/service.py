@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Literal
+from typing import Any, Literal
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
@@ -131,7 +131,7 @@ class Recorder:
         self._latest: dict[UUID, date] = {}
         self._items: dict[tuple[UUID, UUID], ItemRef | None] = {}
         self._answers: dict[tuple[UUID, UUID], Answer | None] = {}
-        self._pending: list[dict[str, object]] = []
+        self._pending: list[dict[str, Any]] = []
 
     def _insert_pending(self) -> None:
         repo.add_many(self.session, self._pending)
@@ -279,13 +279,23 @@ class Recorder:
         return Recorded(FeedbackOut(feedback_id=feedback_id, status=verdict), code)
 
     def finish(self) -> None:
-        """Settle each user's unanswered days, move their phase and save, once."""
-        self._insert_pending()
+        """Settle each user's unanswered days, move their phase and save, once. The answers
+        and the "no response" rows settled here are inserted together."""
+        answered = {row["plan_item_id"] for row in self._pending}
         for user_id, learning in self._learning.items():
             day = self._latest.get(user_id, learning.today)
             learning.today = day
-            learn.settle(self.session, learning, self.library, before=day)
+            learn.settle(
+                self.session,
+                learning,
+                self.library,
+                before=day,
+                answered=answered,
+                into=self._pending,
+            )
             learn.advance_phase(learning, day, PhaseRules())
+        self._insert_pending()
+        for learning in self._learning.values():
             learn.save(self.session, learning)
 
 
