@@ -7,11 +7,11 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from habitloop.models import CheckinRow
+from habitloop.models import CheckinRow, ProfileRow, UserRow
 from habitloop.models.base import table_of
 
 CHECKINS = table_of(CheckinRow)
@@ -38,6 +38,47 @@ def latest_on_or_before(session: Session, user_id: UUID, day: date) -> Checkin |
     the history."""
     row = session.connection().execute(_LATEST, {"user_id": user_id, "day": day}).first()
     return Checkin(*row) if row is not None else None
+
+
+_USERS, _PROFILES = table_of(UserRow), table_of(ProfileRow)
+_LATEST_DATE = (
+    select(func.max(CHECKINS.c.checkin_date))
+    .where(CHECKINS.c.user_id == bindparam("user_id"), CHECKINS.c.checkin_date <= bindparam("day"))
+    .scalar_subquery()
+)
+_BEFORE_CHECKIN = (
+    select(
+        _USERS.c.user_id,
+        *(CHECKINS.c[name] for name in Checkin.__slots__),
+        _PROFILES.c.state["ledger"],
+    )
+    .select_from(_USERS)
+    .outerjoin(
+        CHECKINS,
+        and_(CHECKINS.c.user_id == _USERS.c.user_id, CHECKINS.c.checkin_date == _LATEST_DATE),
+    )
+    .outerjoin(_PROFILES, _PROFILES.c.user_id == _USERS.c.user_id)
+    .where(_USERS.c.user_id == bindparam("user_id"))
+)
+
+
+@dataclass(frozen=True, slots=True)
+class BeforeCheckin:
+    """What a check-in needs, in one read: the latest earlier check-in and the profile's
+    ledger (each None when there is none)."""
+
+    previous: Checkin | None
+    ledger: dict[str, Any] | None
+
+
+def before_checkin(session: Session, user_id: UUID, day: date) -> BeforeCheckin | None:
+    """None when the user does not exist."""
+    params = {"user_id": user_id, "day": day}
+    row = session.connection().execute(_BEFORE_CHECKIN, params).first()
+    if row is None:
+        return None
+    previous = Checkin(*row[1:5]) if row[1] is not None else None
+    return BeforeCheckin(previous, row[5])
 
 
 def _upsert(dialect: Any) -> Any:

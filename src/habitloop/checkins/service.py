@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy.orm import Session
@@ -12,18 +13,20 @@ from habitloop.core.profile import recent_completion_rate
 from habitloop.core.profile_document import ledger_profile
 from habitloop.core.vocab import Mode
 from habitloop.feedback.repository import load_ledger
-from habitloop.users.service import require_user
+from habitloop.users.service import user_not_found
 
 
 def record_checkin(session: Session, user_id: UUID, data: CheckinIn) -> CheckinOut:
     """Store the day's check-in (a second one for the same date replaces the first)."""
-    require_user(session, user_id)
-    previous = repo.latest_on_or_before(session, user_id, data.date)
+    known = repo.before_checkin(session, user_id, data.date)
+    if known is None:
+        raise user_not_found(user_id)
+    previous = known.previous
     last_known = Mode(previous.mode) if previous and previous.checkin_date < data.date else None
     signals = CheckinSignals(data.energy, data.sleep_hours, data.readiness, data.stress, data.mode)
     decision = decide_mode(
         signals,
-        completion_trend=recent_completion(session, user_id, data.date),
+        completion_trend=completion_from_ledger(known.ledger, data.date),
         last_known=last_known,
     )
     repo.replace_checkin(
@@ -48,7 +51,10 @@ def record_checkin(session: Session, user_id: UUID, data: CheckinIn) -> CheckinO
 
 def recent_completion(session: Session, user_id: UUID, day: date) -> float | None:
     """The share of the last seven days' items completed, from the learned profile if any."""
-    ledger = load_ledger(session, user_id)
+    return completion_from_ledger(load_ledger(session, user_id), day)
+
+
+def completion_from_ledger(ledger: dict[str, Any] | None, day: date) -> float | None:
     return recent_completion_rate(ledger_profile(ledger), day) if ledger is not None else None
 
 

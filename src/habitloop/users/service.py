@@ -68,10 +68,14 @@ def put_user(session: Session, user_id: UUID, data: UserIn) -> tuple[UserOut, bo
     return to_out(row), False
 
 
+def user_not_found(user_id: UUID) -> NotFound:
+    return NotFound(f"user {user_id} not found; create it with PUT /api/v1/users/{user_id}")
+
+
 def require_user(session: Session, user_id: UUID) -> User:
     row = repo.get_user(session, user_id)
     if row is None:
-        raise NotFound(f"user {user_id} not found; create it with PUT /api/v1/users/{user_id}")
+        raise user_not_found(user_id)
     return row
 
 
