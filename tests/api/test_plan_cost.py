@@ -92,7 +92,7 @@ def test_plan_statements_are_flat_from_one_to_365_days_of_history(
     short = statements_for_next_plan(db, settings, 1)
     long = statements_for_next_plan(db, settings, 365)
     assert len(short) == len(long), (short, long)
-    assert len(short) <= 20
+    assert len(short) <= 19
 
 
 def test_feedback_statements_are_flat_from_one_to_365_days_of_history(
@@ -102,3 +102,20 @@ def test_feedback_statements_are_flat_from_one_to_365_days_of_history(
     long = statements_for_next_answer(db, settings, 365)
     assert len(short) == len(long), (short, long)
     assert len(short) <= 12
+
+
+def statements_for_next_checkin(db: Database, settings: Settings, history_days: int) -> list[str]:
+    user_id, _ = history(db, settings, history_days)
+    day = date(2025, 1, 1) + timedelta(days=history_days)
+    with counting(db.engine) as statements, db.transaction() as session:
+        record_checkin(session, user_id, CheckinIn(date=day, energy=4))
+    return statements
+
+
+def test_checkin_statements_are_flat_from_one_to_365_days_of_history(
+    db: Database, settings: Settings
+) -> None:
+    short = statements_for_next_checkin(db, settings, 1)
+    long = statements_for_next_checkin(db, settings, 365)
+    assert len(short) == len(long), (short, long)
+    assert len(short) <= 3  # BEGIN on SQLite, one read, one upsert
