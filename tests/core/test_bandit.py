@@ -139,8 +139,8 @@ def test_update_then_retract_returns_to_the_start(reward_value: float, weight: f
 def test_forgetting_relaxes_precision_toward_the_prior() -> None:
     model = trained(1, completed=True, times=10)
     later = model.at(DAY + timedelta(days=120), PRIOR)
-    gap_now = sum(p - q for p, q in zip(model.precision, PRIOR.precision, strict=True))
-    gap_later = sum(p - q for p, q in zip(later.precision, PRIOR.precision, strict=True))
+    gap_now = np.trace(model.precision - PRIOR.precision)
+    gap_later = np.trace(later.precision - PRIOR.precision)
     assert 0 < gap_later < gap_now / 3
 
 
@@ -156,3 +156,32 @@ def test_recency_feature_halves_every_three_days() -> None:
         state.view, DAY, SPACE, PRIOR, PRIOR, state.draws, {task.task.id: DAY - timedelta(days=6)}
     )
     assert seen.features(task, Mode.LOW)[recent] == pytest.approx(0.25)
+
+
+def test_repeated_evidence_is_calibrated_despite_overlapping_features() -> None:
+    """Bias, category, block and difficulty-by-mode all fire on every task: a posterior that
+    ignored their correlation would overshoot the observed rate."""
+    x = state_for(PRIOR).features(CANDIDATES[0], Mode.MEDIUM)
+    model = PRIOR
+    for k in range(60):
+        model = update(model, x, 1.0 if k % 4 else 0.0, 1.0, DAY, PRIOR)
+    assert predict(model, x, DAY, PRIOR) == pytest.approx(0.75, abs=0.05)
+
+
+def test_retracting_after_forgetting_keeps_the_precision_above_the_prior() -> None:
+    x = state_for(PRIOR).features(CANDIDATES[1], Mode.HIGH)
+    predicted = predict(PRIOR, x, DAY, PRIOR)
+    there = update(PRIOR, x, 1.0, 1.0, DAY, PRIOR)
+    later = DAY + timedelta(days=90)
+    back = update(there, x, 1.0, 1.0, later, PRIOR, sign=-1, predicted=predicted)
+    assert np.linalg.eigvalsh(back.precision - PRIOR.precision).min() >= -1e-9
+    assert np.allclose(back.precision, back.precision.T)
+
+
+def test_a_model_is_a_value() -> None:
+    model = trained(3, completed=True, times=2)
+    with pytest.raises(ValueError, match="read-only"):
+        model.mean[0] = 1.0
+    assert model == Model(model.mean.copy(), model.precision.copy(), model.ref, model.answers)
+    with pytest.raises(ValueError, match="square"):
+        Model(np.zeros(3), np.eye(2))

@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
+import numpy as np
 import pytest
 
 from habitloop.bandit import repository as repo
-from habitloop.core.policies.contextual import FeatureSpace, Model
+from habitloop.core.policies.contextual import PRIOR_PRECISION, FeatureSpace, Model
 from habitloop.db import Database
 from habitloop.settings import Settings
 from habitloop.tasks.service import LibraryCache
@@ -43,3 +44,31 @@ def test_models_and_population_round_trip(db: Database, settings: Settings) -> N
         after, users_after = repo.population(session, "connected_explorer", space)
     assert users_after == users_before + 1
     assert after == pytest.approx([b + 1.5 for b in before])
+
+
+def test_a_full_precision_matrix_follows_its_feature_names(db: Database) -> None:
+    user_id = uuid.uuid4()
+    with db.transaction() as session:
+        put_user(session, user_id, UserIn.model_validate({"archetype": "peak_performer"}))
+        space = FeatureSpace.of(LibraryCache().current(session))
+    size = len(space)
+    rng = np.random.default_rng(7)
+    evidence = rng.standard_normal((size, size))
+    model = Model(rng.standard_normal(size), np.eye(size) * 3 + evidence @ evidence.T, None, 2.0)
+    with db.transaction() as session:
+        repo.save_model(session, user_id, space, model, exists=False)
+    # A later library without the first tag and with a new one: rows follow the names.
+    dropped = next(n for n in space.names if n.startswith("tag="))
+    names = (*(n for n in space.names if n != dropped), "tag=brand-new")
+    later = FeatureSpace(names, {n: i for i, n in enumerate(names)})
+    with db.transaction(write=False) as session:
+        assert repo.load_model(session, user_id, space) == model
+        moved = repo.load_model(session, user_id, later)
+    assert moved is not None
+    old, new = space.index, later.index
+    a, b = old["bias"], old["duration"]
+    assert moved.precision[new["bias"], new["duration"]] == model.precision[a, b]
+    fresh = new["tag=brand-new"]
+    assert moved.precision[fresh, fresh] == PRIOR_PRECISION
+    assert not moved.precision[fresh, :fresh].any()
+    assert moved.mean[fresh] == 0.0

@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+import numpy as np
+from numpy.typing import NDArray
 from sqlalchemy import insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from habitloop.core.policies.contextual import FeatureSpace, Model
+from habitloop.core.policies.contextual import PRIOR_PRECISION, FeatureSpace, Model
 from habitloop.models import BanditModelRow, BanditPopulationRow
 from habitloop.models.base import table_of
 
@@ -18,6 +20,26 @@ USERS = "__users__"
 
 def _vector(space: FeatureSpace, by_name: dict[str, float], default: float) -> list[float]:
     return [float(by_name.get(name, default)) for name in space.names]
+
+
+def _precision(space: FeatureSpace, weights: dict[str, Any]) -> NDArray[np.float64]:
+    """The stored precision in this library's feature order. It is stored as its upper triangle
+    (row by row) with the names of its rows, so a feature the library no longer has is dropped
+    and a new one starts at the prior; an older row kept only the diagonal, by name."""
+    size = len(space)
+    stored = weights.get("precision_matrix")
+    if stored is None:
+        return np.diag(_vector(space, weights.get("precision", {}), PRIOR_PRECISION))
+    names = stored["names"]
+    full = np.zeros((len(names), len(names)))
+    full[np.triu_indices(len(names))] = stored["upper"]
+    full = full + np.triu(full, 1).T
+    at = [space.index.get(name) for name in names]
+    known = [k for k, i in enumerate(at) if i is not None]
+    target = [i for i in at if i is not None]
+    matrix = np.eye(size) * PRIOR_PRECISION
+    matrix[np.ix_(target, target)] = full[np.ix_(known, known)]
+    return matrix
 
 
 def load_model(session: Session, user_id: UUID, space: FeatureSpace) -> Model | None:
@@ -30,8 +52,7 @@ def load_model(session: Session, user_id: UUID, space: FeatureSpace) -> Model | 
         return None
     weights, ref, answers = row
     mean = _vector(space, weights["mean"], 0.0)
-    precision = _vector(space, weights["precision"], 1.0)
-    return Model(tuple(mean), tuple(precision), ref, float(answers))
+    return Model(np.array(mean), _precision(space, weights), ref, float(answers))
 
 
 def save_model(
@@ -39,8 +60,11 @@ def save_model(
 ) -> None:
     values: dict[str, Any] = {
         "weights": {
-            "mean": dict(zip(space.names, model.mean, strict=True)),
-            "precision": dict(zip(space.names, model.precision, strict=True)),
+            "mean": dict(zip(space.names, model.mean.tolist(), strict=True)),
+            "precision_matrix": {
+                "names": list(space.names),
+                "upper": model.precision[np.triu_indices(len(space))].tolist(),
+            },
         },
         "ref": model.ref,
         "answers": model.answers,

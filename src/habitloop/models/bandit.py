@@ -11,7 +11,8 @@ from habitloop.models.base import Base
 
 
 class BanditModelRow(Base):
-    """One user's completion model: the weights' means and precisions by feature name."""
+    """One user's completion model: the weights' means by feature name and their precision
+    matrix with the feature names of its rows and columns."""
 
     __tablename__ = "bandit_models"
 

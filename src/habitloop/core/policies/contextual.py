@@ -16,18 +16,31 @@ lifted the final-week expected completion of the bandit from 0.390 to 0.398, 3 s
 fatigue from a task done days ago fades faster than the profile's half-life); never-tried; and
 the archetype fit of the task.
 
-**Posterior** a diagonal Gaussian ``N(m, 1/q)`` over the weights (the online Laplace
-approximation of Chapelle and Li, 2011): an answer with reward ``y`` in [0, 1] and weight ``c``
-on features ``x`` updates, with ``p = sigmoid(m . x)``::
+**Posterior** a Gaussian ``N(m, P^-1)`` over the weights with a full precision matrix ``P``
+(the online Laplace approximation of Chapelle and Li, 2011, without their diagonal shortcut): an
+answer with reward ``y`` in [0, 1] and weight ``c`` on features ``x`` updates, with
+``p = sigmoid(m . x)``::
 
-    q_i <- q_i + c p (1 - p) x_i^2
-    m_i <- m_i + c (y - p) x_i / q_i
+    P <- P + c p (1 - p) x x'
+    m <- m + c (y - p) P^-1 x
+
+Why the full matrix: the features overlap (the bias, the category, the block and the
+difficulty-by-mode indicators all fire on every task), and a diagonal posterior treats them as
+independent, so one answer moves all of them as if each alone explained it, and repeated
+evidence overshoots the observed rate. On the simulator (``habitloop simulate``, pure core, 150
+users, 28 days, seeds 1-6, prior precision 3, draws tempered by 0.2) the full matrix raised the
+final-week expected completion relative to the oracle from 0.812 to 0.816 for the bandit and
+from 0.807 to 0.818 for the model taken greedily. With 41 features it costs a 41 x 41 solve
+per answer (tens of microseconds).
 
 Precision decays toward the prior with a half-life (``FORGET_HALF_LIFE_DAYS``), so a user whose
 preferences shift is re-learned. A retraction inverts the step (see ``update``).
 
 **Prior** the population model of the user's archetype: the mean of its users' weights, with
-precision ``PRIOR_PRECISION`` per weight.
+precision ``PRIOR_PRECISION`` per weight (independent). 3 (a prior standard deviation of 0.58
+logit per weight) rather than 1: a user's own deviations from their archetype are a few tenths
+of a logit, and the wider prior let the first weeks' noise through (diagonal posterior, draws
+tempered by 0.5, seeds 1-3: 0.808 against 0.796).
 """
 
 from __future__ import annotations
@@ -38,11 +51,14 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
+import numpy as np
+from numpy.typing import NDArray
+
 from habitloop.core.blocks import block_for
 from habitloop.core.library import Library, Task
 from habitloop.core.vocab import Category, Difficulty, Mode, TimeBlock
 
-PRIOR_PRECISION = 1.0
+PRIOR_PRECISION = 3.0
 FORGET_HALF_LIFE_DAYS = 60.0
 MAX_FAMILIARITY = 3.0
 RECENT_HALF_LIFE_DAYS = 3.0
@@ -108,28 +124,66 @@ def feature_space(library: Library) -> FeatureSpace:
     return FeatureSpace.of(library)
 
 
-@dataclass(frozen=True)
-class Model:
-    """Weights' means and precisions, as of ``ref``."""
+Vector = NDArray[np.float64]
 
-    mean: tuple[float, ...]
-    precision: tuple[float, ...]
+
+def _frozen(values: object, ndim: int) -> Vector:
+    array = np.array(values, dtype=np.float64)
+    if ndim == 2 and array.ndim == 1:  # a diagonal (the older stored form)
+        array = np.diag(array)
+    if array.ndim != ndim:
+        raise ValueError(f"expected a {ndim}-dimensional array, got shape {array.shape}")
+    array.setflags(write=False)
+    return array
+
+
+@dataclass(frozen=True, eq=False)
+class Model:
+    """Weights' means and precision matrix, as of ``ref``. Arrays are read-only copies, so a
+    model is a value: updates return a new one."""
+
+    mean: Vector
+    precision: Vector
     ref: date | None = None
     answers: float = 0.0
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "mean", _frozen(self.mean, 1))
+        object.__setattr__(self, "precision", _frozen(self.precision, 2))
+        if self.precision.shape != (len(self.mean), len(self.mean)):
+            raise ValueError("the precision matrix must be square, one row per weight")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Model):
+            return NotImplemented
+        return (
+            self.ref == other.ref
+            and self.answers == other.answers
+            and np.array_equal(self.mean, other.mean)
+            and np.array_equal(self.precision, other.precision)
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
     @classmethod
     def prior(cls, size: int, mean: Sequence[float] | None = None) -> Model:
-        return cls(tuple(mean) if mean is not None else (0.0,) * size, (PRIOR_PRECISION,) * size)
+        centre = np.zeros(size) if mean is None else np.asarray(mean, dtype=np.float64)
+        return cls(centre, np.eye(size) * PRIOR_PRECISION)
 
     def at(self, day: date, prior: Model) -> Model:
         """Precision relaxed toward the prior's for the days since ``ref`` (forgetting)."""
         if self.ref is None or day <= self.ref:
             return self
         keep = 0.5 ** ((day - self.ref).days / FORGET_HALF_LIFE_DAYS)
-        precision = tuple(
-            p0 + (p - p0) * keep for p, p0 in zip(self.precision, prior.precision, strict=True)
-        )
+        precision = prior.precision + (self.precision - prior.precision) * keep
         return Model(self.mean, precision, day, self.answers * keep)
+
+
+def dense(x: Mapping[int, float], size: int) -> Vector:
+    vector = np.zeros(size)
+    for i, v in x.items():
+        vector[i] = v
+    return vector
 
 
 def sigmoid(z: float) -> float:
@@ -139,8 +193,8 @@ def sigmoid(z: float) -> float:
     return e / (1.0 + e)
 
 
-def score(weights: Sequence[float], x: Mapping[int, float]) -> float:
-    return sum(weights[i] * v for i, v in x.items())
+def score(weights: Sequence[float] | Vector, x: Mapping[int, float]) -> float:
+    return float(sum(weights[i] * v for i, v in x.items()))
 
 
 def predict(model: Model, x: Mapping[int, float], day: date, prior: Model) -> float:
@@ -161,25 +215,35 @@ def update(
     """One answer applied (``sign`` 1) or retracted (-1): the online Laplace step.
 
     A retraction needs ``predicted``, the model's prediction when the answer was applied (kept
-    with the answer): with it the step is undone exactly.
+    with the answer): with it the step is undone exactly when nothing was learned in between;
+    otherwise the precision is kept no lower than the prior's.
     """
     base = model.at(day, prior)
-    mean = list(base.mean)
-    precision = list(base.precision)
+    v = dense(x, len(base.mean))
     if sign > 0:
-        p = sigmoid(score(base.mean, x)) if predicted is None else predicted
-        for i, v in x.items():
-            precision[i] += weight * p * (1 - p) * v * v
-            mean[i] += weight * (reward - p) * v / precision[i]
+        p = sigmoid(float(base.mean @ v)) if predicted is None else predicted
+        precision = base.precision + weight * p * (1 - p) * np.outer(v, v)
+        mean = base.mean + weight * (reward - p) * np.linalg.solve(precision, v)
     else:
         if predicted is None:
             raise ValueError("retracting an answer needs the prediction it was applied with")
         p = predicted
-        for i, v in x.items():
-            mean[i] -= weight * (reward - p) * v / precision[i]
-            precision[i] = max(prior.precision[i], precision[i] - weight * p * (1 - p) * v * v)
+        mean = base.mean - weight * (reward - p) * np.linalg.solve(base.precision, v)
+        precision = _at_least(base.precision - weight * p * (1 - p) * np.outer(v, v), prior)
     ref = day if base.ref is None or day > base.ref else base.ref
-    return Model(tuple(mean), tuple(precision), ref, max(0.0, base.answers + sign * weight))
+    return Model(mean, precision, ref, max(0.0, base.answers + sign * weight))
+
+
+def _at_least(precision: Vector, prior: Model) -> Vector:
+    """``precision`` with the evidence part (above the prior) kept positive semi-definite: a
+    retraction after forgetting may take away more than is left."""
+    evidence = (precision - prior.precision + (precision - prior.precision).T) / 2
+    values, vectors = np.linalg.eigh(evidence)
+    if values.min() >= 0:
+        return precision
+    kept = prior.precision + (vectors * np.maximum(values, 0.0)) @ vectors.T
+    symmetric: Vector = (kept + kept.T) / 2
+    return symmetric
 
 
 DEFAULT_BIAS = -0.6
