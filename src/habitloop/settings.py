@@ -68,7 +68,7 @@ class Settings(BaseSettings):
     default_strategy: Strategy | None = Field(
         None,
         validation_alias=_env("DEFAULT_STRATEGY"),
-        description="unset: adaptive when adaptive learning is enabled, else dynamic",
+        description="unset: bandit when adaptive learning is enabled, else dynamic",
     )
     profile_half_life_days: float = Field(
         14.0, gt=0, le=365, validation_alias=_env("PROFILE_HALF_LIFE_DAYS")
@@ -112,10 +112,11 @@ class Settings(BaseSettings):
 
     @property
     def strategy(self) -> Strategy:
-        """The strategy a plan gets when the request names none."""
+        """The strategy a plan gets when the request names none: the one that completed most on
+        the simulator's comparison (``docs/evaluation/report.md``) among those that learn."""
         if self.default_strategy is not None:
             return self.default_strategy
-        return Strategy.ADAPTIVE if self.adaptive_learning_enabled else Strategy.DYNAMIC
+        return Strategy.BANDIT if self.adaptive_learning_enabled else Strategy.DYNAMIC
 
     @property
     def is_sqlite(self) -> bool:

@@ -81,9 +81,9 @@ def test_adaptive_reasons_name_their_drivers(new_user: Callable[..., UserHandle]
     assert all(0 < i["propensity"] <= 1 for i in plan["items"])
 
 
-def test_adaptive_is_the_default_strategy(new_user: Callable[..., UserHandle]) -> None:
+def test_bandit_is_the_default_strategy(new_user: Callable[..., UserHandle]) -> None:
     user = new_user()
-    assert user.plan(day(1)).json()["strategy"] == "adaptive"
+    assert user.plan(day(1)).json()["strategy"] == "bandit"
 
 
 def test_service_role_can_pin_a_phase(new_user: Callable[..., UserHandle]) -> None:

@@ -132,7 +132,7 @@ def test_static_fallback_when_dynamic_plans_are_disabled(
         user.client = client
         plan = user.plan("2026-11-23").json()
     assert plan["strategy"] == "static"
-    assert plan["requested_strategy"] == "adaptive"
+    assert plan["requested_strategy"] == "bandit"
     assert "ENABLE_DYNAMIC_PLANS" in plan["fallback_reason"]
 
 

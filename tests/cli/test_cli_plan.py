@@ -43,7 +43,7 @@ def test_plan_creates_the_user_and_prints_one_row_per_category(
     rows = [line for line in result.stdout.splitlines() if ROW.match(line)]
     assert len(rows) == len(Category) == 7
     header = result.stdout.splitlines()[0]
-    for word in (DAY, "peak_performer", "medium", "adaptive", "discovery"):
+    for word in (DAY, "peak_performer", "medium", "bandit", "discovery"):
         assert word in header
     assert {c.value for c in Category} == {row.split()[2] for row in rows}
     table = result.stdout.splitlines()[1:]
