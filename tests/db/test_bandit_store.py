@@ -7,10 +7,12 @@ from datetime import date
 
 import numpy as np
 import pytest
+from sqlalchemy import insert
 
 from habitloop.bandit import repository as repo
 from habitloop.core.policies.contextual import PRIOR_PRECISION, FeatureSpace, Model
 from habitloop.db import Database
+from habitloop.models import BanditModelRow
 from habitloop.settings import Settings
 from habitloop.tasks.service import LibraryCache
 from habitloop.users.schemas import UserIn
@@ -72,3 +74,23 @@ def test_a_full_precision_matrix_follows_its_feature_names(db: Database) -> None
     assert moved.precision[fresh, fresh] == PRIOR_PRECISION
     assert not moved.precision[fresh, :fresh].any()
     assert moved.mean[fresh] == 0.0
+
+
+def test_a_row_with_only_the_diagonal_still_loads(db: Database) -> None:
+    user_id = uuid.uuid4()
+    with db.transaction() as session:
+        put_user(session, user_id, UserIn.model_validate({"archetype": "peak_performer"}))
+        space = FeatureSpace.of(LibraryCache().current(session))
+        weights = {"mean": {"bias": -0.5}, "precision": {"bias": 9.0, "gone": 4.0}}
+        session.execute(
+            insert(BanditModelRow),
+            [{"user_id": user_id, "weights": weights, "ref": None, "answers": 3.0}],
+        )
+    with db.transaction(write=False) as session:
+        model = repo.load_model(session, user_id, space)
+    assert model is not None
+    bias = space.index["bias"]
+    expected = np.eye(len(space)) * PRIOR_PRECISION
+    expected[bias, bias] = 9.0
+    assert np.array_equal(model.precision, expected)
+    assert model.mean[bias] == -0.5

@@ -22,37 +22,53 @@ def _vector(space: FeatureSpace, by_name: dict[str, float], default: float) -> l
     return [float(by_name.get(name, default)) for name in space.names]
 
 
-def _precision(space: FeatureSpace, weights: dict[str, Any]) -> NDArray[np.float64]:
-    """The stored precision in this library's feature order. It is stored as its upper triangle
-    (row by row) with the names of its rows, so a feature the library no longer has is dropped
-    and a new one starts at the prior; an older row kept only the diagonal, by name."""
-    size = len(space)
-    stored = weights.get("precision_matrix")
-    if stored is None:
+LITTLE_F64 = np.dtype("<f8")
+
+
+def _pack(precision: NDArray[np.float64]) -> bytes:
+    return precision[np.triu_indices(len(precision))].astype(LITTLE_F64).tobytes()
+
+
+def _unpack(data: bytes, size: int) -> NDArray[np.float64]:
+    full = np.zeros((size, size))
+    full[np.triu_indices(size)] = np.frombuffer(data, dtype=LITTLE_F64)
+    return full + np.triu(full, 1).T
+
+
+def _precision(
+    space: FeatureSpace, weights: dict[str, Any], packed: bytes | None
+) -> NDArray[np.float64]:
+    """The stored precision in this library's feature order. It is stored with the names of
+    its rows, so a feature the library no longer has is dropped and a new one starts at the
+    prior; a row written before the matrix was kept has only the diagonal, by name."""
+    if packed is None:
         return np.diag(_vector(space, weights.get("precision", {}), PRIOR_PRECISION))
-    names = stored["names"]
-    full = np.zeros((len(names), len(names)))
-    full[np.triu_indices(len(names))] = stored["upper"]
-    full = full + np.triu(full, 1).T
+    names = weights["order"]
+    full = _unpack(packed, len(names))
+    if tuple(names) == space.names:
+        return full
     at = [space.index.get(name) for name in names]
     known = [k for k, i in enumerate(at) if i is not None]
     target = [i for i in at if i is not None]
-    matrix = np.eye(size) * PRIOR_PRECISION
+    matrix = np.eye(len(space)) * PRIOR_PRECISION
     matrix[np.ix_(target, target)] = full[np.ix_(known, known)]
     return matrix
 
 
 def load_model(session: Session, user_id: UUID, space: FeatureSpace) -> Model | None:
     row = session.execute(
-        select(BanditModelRow.weights, BanditModelRow.ref, BanditModelRow.answers).where(
-            BanditModelRow.user_id == user_id
-        )
+        select(
+            BanditModelRow.weights,
+            BanditModelRow.ref,
+            BanditModelRow.answers,
+            BanditModelRow.precision,
+        ).where(BanditModelRow.user_id == user_id)
     ).first()
     if row is None:
         return None
-    weights, ref, answers = row
-    mean = _vector(space, weights["mean"], 0.0)
-    return Model(np.array(mean), _precision(space, weights), ref, float(answers))
+    weights, ref, answers, packed = row
+    mean = np.array(_vector(space, weights["mean"], 0.0))
+    return Model(mean, _precision(space, weights, packed), ref, float(answers))
 
 
 def save_model(
@@ -61,11 +77,9 @@ def save_model(
     values: dict[str, Any] = {
         "weights": {
             "mean": dict(zip(space.names, model.mean.tolist(), strict=True)),
-            "precision_matrix": {
-                "names": list(space.names),
-                "upper": model.precision[np.triu_indices(len(space))].tolist(),
-            },
+            "order": list(space.names),
         },
+        "precision": _pack(model.precision),
         "ref": model.ref,
         "answers": model.answers,
     }
