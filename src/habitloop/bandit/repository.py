@@ -7,7 +7,7 @@ from uuid import UUID
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -55,15 +55,31 @@ def _precision(
     return matrix
 
 
+MODELS = table_of(BanditModelRow)
+POPULATION = table_of(BanditPopulationRow)
+# Read and written in every bandit plan and answer: built once and run on the connection.
+_MODEL = select(MODELS.c.weights, MODELS.c.ref, MODELS.c.answers, MODELS.c.precision).where(
+    MODELS.c.user_id == bindparam("user_id")
+)
+_UPDATE_MODEL = update(MODELS).where(MODELS.c.user_id == bindparam("key_user_id"))
+_POPULATION = select(POPULATION.c.feature, POPULATION.c.total).where(
+    POPULATION.c.archetype == bindparam("archetype")
+)
+
+
+def _add_to_totals(dialect: str) -> Any:
+    base = postgresql.insert(POPULATION) if dialect == "postgresql" else sqlite.insert(POPULATION)
+    return base.on_conflict_do_update(
+        index_elements=[POPULATION.c.archetype, POPULATION.c.feature],
+        set_={"total": POPULATION.c.total + base.excluded.total},
+    )
+
+
+_ADD_TO_TOTALS = {name: _add_to_totals(name) for name in ("postgresql", "sqlite")}
+
+
 def load_model(session: Session, user_id: UUID, space: FeatureSpace) -> Model | None:
-    row = session.execute(
-        select(
-            BanditModelRow.weights,
-            BanditModelRow.ref,
-            BanditModelRow.answers,
-            BanditModelRow.precision,
-        ).where(BanditModelRow.user_id == user_id)
-    ).first()
+    row = session.connection().execute(_MODEL, {"user_id": user_id}).first()
     if row is None:
         return None
     weights, ref, answers, packed = row
@@ -83,19 +99,17 @@ def save_model(
         "ref": model.ref,
         "answers": model.answers,
     }
-    table = table_of(BanditModelRow)
+    connection = session.connection()
     if exists:
-        session.execute(update(table).where(table.c.user_id == user_id).values(**values))
+        connection.execute(_UPDATE_MODEL.values(**values), {"key_user_id": user_id})
     else:
-        session.execute(insert(table), [{"user_id": user_id, **values}])
+        connection.execute(insert(MODELS), [{"user_id": user_id, **values}])
 
 
 def population(session: Session, archetype: str, space: FeatureSpace) -> tuple[list[float], float]:
     """(sum of users' weight means by feature, number of users) for the archetype."""
-    query = select(BanditPopulationRow.feature, BanditPopulationRow.total).where(
-        BanditPopulationRow.archetype == archetype
-    )
-    rows: dict[str, float] = {str(row[0]): float(row[1]) for row in session.execute(query)}
+    result = session.connection().execute(_POPULATION, {"archetype": archetype})
+    rows: dict[str, float] = {str(feature): float(total) for feature, total in result}
     return _vector(space, rows, 0.0), float(rows.get(USERS, 0.0))
 
 
@@ -112,11 +126,7 @@ def add_to_population(
         rows.append({"archetype": archetype, "feature": USERS, "total": float(users)})
     if not rows:
         return
-    table = table_of(BanditPopulationRow)
-    dialect = session.get_bind().dialect.name
-    base = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
-    statement = base.on_conflict_do_update(
-        index_elements=[table.c.archetype, table.c.feature],
-        set_={"total": table.c.total + base.excluded.total},
-    )
-    session.execute(statement, sorted(rows, key=lambda r: str(r["feature"])))
+    connection = session.connection()
+    # Sorted, so concurrent transactions lock the rows in one order and cannot deadlock.
+    ordered = sorted(rows, key=lambda r: str(r["feature"]))
+    connection.execute(_ADD_TO_TOTALS[connection.dialect.name], ordered)
