@@ -7,29 +7,31 @@ The gate reads the *expected* completion of the final week (days 15-21): the mea
 ``p_complete`` of the items served, pooled over both seeds. It is much less noisy than the
 observed outcomes, and is what the learning actually moves.
 
-Where the tolerances come from (measured on seeds 1-10, same settings; "sd" is across single
-seeds, so the standard error of the two-seed gate is about sd / sqrt(2); "pairs" are the five
-two-seed gates (1, 2), (3, 4), ..., (9, 10)):
+Where the tolerances come from (measured on seeds 1-10, same settings, with the full-matrix
+bandit; "sd" is across single seeds, so the standard error of the two-seed gate is about
+sd / sqrt(2); "pairs" are the five two-seed gates (1, 2), (3, 4), ..., (9, 10)):
 
 =====================================  =======  ======  ==============  ========  ==========
 final week, expected completion        mean     sd      pairs           seeds     gate
                                                                         1, 2
 =====================================  =======  ======  ==============  ========  ==========
 oracle                                 0.430    0.015                   0.434
-bandit                                 0.372    0.015                   0.378
+bandit                                 0.384    0.019                   0.386
 adaptive                               0.362    0.015                   0.372
 random                                 0.323    0.011                   0.323
 static                                 0.304    0.019                   0.299
-bandit / oracle                        0.863    0.021   0.846-0.875     0.871     >= 0.80
-bandit - static                        +0.068   0.012   0.059-0.079     +0.079    >= +0.04
-bandit - random                        +0.048   0.012   0.035-0.057     +0.055    >= +0.02
-bandit - adaptive                      +0.010   0.006   0.006-0.016     +0.006    >= -0.01
-oracle - bandit                        +0.059   0.010   0.052-0.066     +0.056    >= +0.02
+bandit / oracle                        0.893    0.026   0.878-0.907     0.890     >= 0.83
+bandit - static                        +0.080   0.012   0.072-0.089     +0.087    >= +0.05
+bandit - random                        +0.061   0.012   0.049-0.072     +0.064    >= +0.03
+bandit - adaptive                      +0.023   0.008   0.015-0.030     +0.015    >= +0.005
+oracle - bandit                        +0.046   0.011   0.040-0.052     +0.048    >= +0.02
 =====================================  =======  ======  ==============  ========  ==========
 
 Each gate sits below the measured mean minus three standard errors of a two-seed gate (e.g.
-bandit / oracle: 0.863 - 3 x 0.021 / sqrt(2) = 0.818 > 0.80). ``oracle - bandit`` is a sanity
-check of the harness: a bandit level with the oracle means the oracle or the bound broke.
+bandit / oracle: 0.893 - 3 x 0.026 / sqrt(2) = 0.838 > 0.83). ``oracle - bandit`` is a sanity
+check of the harness: a bandit level with the oracle means the oracle or the bound broke. (With
+the diagonal posterior the same runs measured bandit / oracle 0.863 and bandit - adaptive
++0.010.)
 
 Variety (``habitloop.sim.report``): among users served plans on at least three days of a full
 week, the share who saw >= 3 variation groups in every category they were served, averaged over
@@ -62,10 +64,10 @@ SEEDS = (1, 2)
 WORKERS = 2
 FINAL_WEEK = (15, 21)
 
-MIN_RATIO_TO_ORACLE = 0.80
-MIN_GAIN_OVER_STATIC = 0.04
-MIN_GAIN_OVER_RANDOM = 0.02
-MIN_GAIN_OVER_ADAPTIVE = -0.01
+MIN_RATIO_TO_ORACLE = 0.83
+MIN_GAIN_OVER_STATIC = 0.05
+MIN_GAIN_OVER_RANDOM = 0.03
+MIN_GAIN_OVER_ADAPTIVE = 0.005
 MIN_ORACLE_HEADROOM = 0.02
 MIN_EVERY_WEEK_VARIETY = 0.55
 VARIETY_TARGET = 0.80
@@ -127,7 +129,7 @@ def test_bandit_beats_random(expected: dict[str, float]) -> None:
     assert expected["bandit"] - expected["random"] >= MIN_GAIN_OVER_RANDOM, expected
 
 
-def test_bandit_keeps_up_with_adaptive(expected: dict[str, float]) -> None:
+def test_bandit_beats_adaptive(expected: dict[str, float]) -> None:
     assert expected["bandit"] - expected["adaptive"] >= MIN_GAIN_OVER_ADAPTIVE, expected
 
 
