@@ -166,6 +166,7 @@ class SimUser:
         self._familiarity: dict[UUID, tuple[float, int]] = {}
         self._frustration = 0.0
         self._churned = False
+        self._fixed: dict[tuple[UUID, TimeBlock, bool], tuple[float, float]] = {}
 
     def __repr__(self) -> str:
         return f"SimUser({self.user_id}, {self.archetype.value})"
@@ -187,15 +188,22 @@ class SimUser:
     def _terms(self, task: Task, block: TimeBlock, day_index: int) -> _Terms:
         t = self.traits
         shifted = t.shift is not None and day_index >= t.shift.day
-        categories = t.shift.category_affinity if shifted and t.shift else t.category_affinity
-        tags = t.shift.tag_affinity if shifted and t.shift else t.tag_affinity
-        tag_term = sum(tags.get(tag, 0.0) for tag in task.tags) / math.sqrt(len(task.tags) or 1)
-        preference = (
-            categories.get(task.category, 0.0)
-            + tag_term
-            + t.archetype_fit_weight * (task.archetype_fit[self.archetype] - 0.5)
-            + t.time_of_day.get(block, 0.0)
-        )
+        key = (task.id, block, shifted)
+        fixed = self._fixed.get(key)
+        if fixed is None:
+            # What depends only on the traits, computed once per task, block and shift: the
+            # harness asks for every task of a category on every day, for the oracle's pick.
+            categories = t.shift.category_affinity if shifted and t.shift else t.category_affinity
+            tags = t.shift.tag_affinity if shifted and t.shift else t.tag_affinity
+            tag_term = sum(tags.get(tag, 0.0) for tag in task.tags) / math.sqrt(len(task.tags) or 1)
+            preference = (
+                categories.get(task.category, 0.0)
+                + tag_term
+                + t.archetype_fit_weight * (task.archetype_fit[self.archetype] - 0.5)
+                + t.time_of_day.get(block, 0.0)
+            )
+            fixed = self._fixed[key] = (preference, t.duration_aversion * task.duration_minutes)
+        preference, duration_load = fixed
         gap = task.difficulty.level - (
             t.difficulty_tolerance + t.energy_sensitivity * (self._level - 1)
         )
@@ -207,7 +215,7 @@ class SimUser:
             - EASY_PENALTY * max(0.0, -gap)
             + NOVELTY_WEIGHT * t.novelty_seeking * (1.0 - 2.0 * familiarity)
             - _decayed(self._fatigue, task.id, day_index, t.fatigue_half_life_days)
-            - t.duration_aversion * task.duration_minutes / 30.0
+            - duration_load / 30.0
         )
         base = (
             t.intercept
