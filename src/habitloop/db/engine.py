@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection
 from sqlalchemy.pool import ConnectionPoolEntry
@@ -38,6 +39,15 @@ def _sqlite_hooks(engine: Engine, busy_timeout_ms: int) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
+def _json_dumps(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+# Every plan and answer reads and writes the learned profile (about 15 kB of JSON): orjson
+# (de)serialises it several times faster than the standard library.
+JSON_OPTIONS: dict[str, Any] = {"json_serializer": _json_dumps, "json_deserializer": orjson.loads}
+
+
 def create_db_engine(settings: Settings) -> Engine:
     url = settings.database_url
     if settings.is_sqlite:
@@ -52,6 +62,7 @@ def create_db_engine(settings: Settings) -> Engine:
             },
             pool_size=settings.db_pool_size,
             max_overflow=settings.db_max_overflow,
+            **JSON_OPTIONS,
         )
         _sqlite_hooks(engine, settings.sqlite_busy_timeout_ms)
         return engine
@@ -60,4 +71,5 @@ def create_db_engine(settings: Settings) -> Engine:
         pool_pre_ping=True,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
+        **JSON_OPTIONS,
     )
