@@ -124,10 +124,10 @@ def feature_space(library: Library) -> FeatureSpace:
     return FeatureSpace.of(library)
 
 
-Vector = NDArray[np.float64]
+Array = NDArray[np.float64]
 
 
-def _frozen(values: object, ndim: int) -> Vector:
+def _frozen(values: object, ndim: int) -> Array:
     array = np.array(values, dtype=np.float64)
     if ndim == 2 and array.ndim == 1:  # a diagonal (the older stored form)
         array = np.diag(array)
@@ -142,8 +142,8 @@ class Model:
     """Weights' means and precision matrix, as of ``ref``. Arrays are read-only copies, so a
     model is a value: updates return a new one."""
 
-    mean: Vector
-    precision: Vector
+    mean: Array
+    precision: Array
     ref: date | None = None
     answers: float = 0.0
 
@@ -179,7 +179,7 @@ class Model:
         return Model(self.mean, precision, day, self.answers * keep)
 
 
-def dense(x: Mapping[int, float], size: int) -> Vector:
+def dense(x: Mapping[int, float], size: int) -> Array:
     vector = np.zeros(size)
     for i, v in x.items():
         vector[i] = v
@@ -193,7 +193,7 @@ def sigmoid(z: float) -> float:
     return e / (1.0 + e)
 
 
-def score(weights: Sequence[float] | Vector, x: Mapping[int, float]) -> float:
+def score(weights: Sequence[float] | Array, x: Mapping[int, float]) -> float:
     return float(sum(weights[i] * v for i, v in x.items()))
 
 
@@ -234,7 +234,7 @@ def update(
     return Model(mean, precision, ref, max(0.0, base.answers + sign * weight))
 
 
-def _at_least(precision: Vector, prior: Model) -> Vector:
+def _at_least(precision: Array, prior: Model) -> Array:
     """``precision`` with the evidence part (above the prior) kept positive semi-definite: a
     retraction after forgetting may take away more than is left."""
     evidence = (precision - prior.precision + (precision - prior.precision).T) / 2
@@ -242,7 +242,7 @@ def _at_least(precision: Vector, prior: Model) -> Vector:
     if values.min() >= 0:
         return precision
     kept = prior.precision + (vectors * np.maximum(values, 0.0)) @ vectors.T
-    symmetric: Vector = (kept + kept.T) / 2
+    symmetric: Array = (kept + kept.T) / 2
     return symmetric
 
 
