@@ -3,9 +3,11 @@ from __future__ import annotations
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
-from habitloop.db import create_db_engine
+from habitloop.bandit.repository import population
+from habitloop.core.policies.contextual import FeatureSpace
+from habitloop.db import Database, create_db_engine
 from habitloop.db.migrate import current_revision, downgrade, head_revision, upgrade
 from habitloop.models import Base
 from tests.conftest import BACKENDS, database_url_for, make_settings
@@ -49,3 +51,39 @@ def test_per_user_tables_lead_with_user_id() -> None:
     for table in Base.metadata.sorted_tables:
         if "user_id" in table.c and table.name != "users":
             assert table.primary_key.columns.keys()[0] == "user_id", table.name
+
+
+@pytest.mark.parametrize("kind", BACKENDS)
+def test_population_sums_survive_the_move_to_one_row_and_back(
+    kind: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    url = database_url_for(kind, request, tmp_path_factory, f"habitloop_population_{kind}")
+    engine = create_db_engine(make_settings(url))
+    by_feature = [
+        ("peak_performer", "bias", -1.5),
+        ("peak_performer", "duration", 0.25),
+        ("peak_performer", "__users__", 3.0),
+        ("foundation_builder", "bias", 0.5),
+    ]
+    try:
+        upgrade(engine, "0004")
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM bandit_population"))
+            for archetype, feature, total in by_feature:
+                conn.execute(
+                    text("INSERT INTO bandit_population VALUES (:a, :f, :t)"),
+                    {"a": archetype, "f": feature, "t": total},
+                )
+        upgrade(engine)
+        space = FeatureSpace(("bias", "duration", "new"), {"bias": 0, "duration": 1, "new": 2})
+        with Database(engine).transaction(write=False) as session:
+            assert population(session, "peak_performer", space) == ([-1.5, 0.25, 0.0], 3.0)
+            assert population(session, "foundation_builder", space) == ([0.5, 0.0, 0.0], 0.0)
+        downgrade(engine, "0004")
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT archetype, feature, total FROM bandit_population"))
+            back = sorted((a, f, t) for a, f, t in rows)
+        assert back == sorted([*by_feature, ("foundation_builder", "__users__", 0.0)])
+    finally:
+        downgrade(engine, "base")
+        engine.dispose()

@@ -15,8 +15,6 @@ from habitloop.core.policies.contextual import PRIOR_PRECISION, FeatureSpace, Mo
 from habitloop.models import BanditModelRow, BanditPopulationRow
 from habitloop.models.base import table_of
 
-USERS = "__users__"
-
 
 def _vector(space: FeatureSpace, by_name: dict[str, float], default: float) -> list[float]:
     return [float(by_name.get(name, default)) for name in space.names]
@@ -62,20 +60,21 @@ _MODEL = select(MODELS.c.weights, MODELS.c.ref, MODELS.c.answers, MODELS.c.preci
     MODELS.c.user_id == bindparam("user_id")
 )
 _UPDATE_MODEL = update(MODELS).where(MODELS.c.user_id == bindparam("key_user_id"))
-_POPULATION = select(POPULATION.c.feature, POPULATION.c.total).where(
+_POPULATION = select(POPULATION.c.users, POPULATION.c.features, POPULATION.c.totals).where(
     POPULATION.c.archetype == bindparam("archetype")
 )
+# Taken at save time, just before the commit, so concurrent answers of one archetype wait for
+# each other only that long (SQLite's write lock already serialises them; it has no FOR UPDATE).
+_POPULATION_FOR_UPDATE = _POPULATION.with_for_update()
+_UPDATE_POPULATION = update(POPULATION).where(POPULATION.c.archetype == bindparam("key"))
 
 
-def _add_to_totals(dialect: str) -> Any:
+def _no_clash_insert(dialect: str) -> Any:
     base = postgresql.insert(POPULATION) if dialect == "postgresql" else sqlite.insert(POPULATION)
-    return base.on_conflict_do_update(
-        index_elements=[POPULATION.c.archetype, POPULATION.c.feature],
-        set_={"total": POPULATION.c.total + base.excluded.total},
-    )
+    return base.on_conflict_do_nothing(index_elements=[POPULATION.c.archetype])
 
 
-_ADD_TO_TOTALS = {name: _add_to_totals(name) for name in ("postgresql", "sqlite")}
+_FIRST_POPULATION = {name: _no_clash_insert(name) for name in ("postgresql", "sqlite")}
 
 
 def load_model(session: Session, user_id: UUID, space: FeatureSpace) -> Model | None:
@@ -106,27 +105,38 @@ def save_model(
         connection.execute(insert(MODELS), [{"user_id": user_id, **values}])
 
 
+def _sums(space: FeatureSpace, features: list[Any], totals: bytes) -> list[float]:
+    stored = dict(zip(features, np.frombuffer(totals, dtype=LITTLE_F64).tolist(), strict=True))
+    return _vector(space, stored, 0.0)
+
+
 def population(session: Session, archetype: str, space: FeatureSpace) -> tuple[list[float], float]:
     """(sum of users' weight means by feature, number of users) for the archetype."""
-    result = session.connection().execute(_POPULATION, {"archetype": archetype})
-    rows: dict[str, float] = {str(feature): float(total) for feature, total in result}
-    return _vector(space, rows, 0.0), float(rows.get(USERS, 0.0))
+    row = session.connection().execute(_POPULATION, {"archetype": archetype}).first()
+    if row is None:
+        return [0.0] * len(space), 0.0
+    users, features, totals = row
+    return _sums(space, features, totals), float(users)
 
 
 def add_to_population(
     session: Session, archetype: str, space: FeatureSpace, delta: list[float], users: int
 ) -> None:
     """Add a user's change of weight means (and a new user) to the archetype's sums."""
-    rows = [
-        {"archetype": archetype, "feature": name, "total": value}
-        for name, value in zip(space.names, delta, strict=True)
-        if value != 0.0
-    ]
-    if users:
-        rows.append({"archetype": archetype, "feature": USERS, "total": float(users)})
-    if not rows:
+    if users == 0 and not any(delta):
         return
     connection = session.connection()
-    # Sorted, so concurrent transactions lock the rows in one order and cannot deadlock.
-    ordered = sorted(rows, key=lambda r: str(r["feature"]))
-    connection.execute(_ADD_TO_TOTALS[connection.dialect.name], ordered)
+    params = {"archetype": archetype}
+    row = connection.execute(_POPULATION_FOR_UPDATE, params).first()
+    if row is None:
+        empty = {"archetype": archetype, "users": 0.0, "features": [], "totals": b""}
+        connection.execute(_FIRST_POPULATION[connection.dialect.name], [empty])
+        row = connection.execute(_POPULATION_FOR_UPDATE, params).one()
+    before, features, totals = row
+    sums = [s + d for s, d in zip(_sums(space, features, totals), delta, strict=True)]
+    values = {
+        "users": float(before) + users,
+        "features": list(space.names),
+        "totals": np.array(sums, dtype=LITTLE_F64).tobytes(),
+    }
+    connection.execute(_UPDATE_POPULATION.values(**values), {"key": archetype})

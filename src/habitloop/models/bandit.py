@@ -28,10 +28,13 @@ class BanditModelRow(Base):
 
 
 class BanditPopulationRow(Base):
-    """Per archetype and feature, the sum of its users' weight means (``users``: how many)."""
+    """Per archetype, the sums of its users' weight means (``totals``, little-endian float64
+    in the order of ``features``) and how many users they sum (``users``): one row, read in
+    every learning plan and answer and rewritten with each answer's change."""
 
     __tablename__ = "bandit_population"
 
     archetype: Mapped[str] = mapped_column(String(32), primary_key=True)
-    feature: Mapped[str] = mapped_column(String(120), primary_key=True)
-    total: Mapped[float]
+    users: Mapped[float]
+    features: Mapped[list[Any]]
+    totals: Mapped[bytes] = mapped_column(LargeBinary)
