@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from habitloop.checkins.schemas import CheckinIn
 from habitloop.checkins.service import recent_completion, record_checkin
-from habitloop.core.profile import recent_completion_rate
 from habitloop.core.profile_document import from_document
+from habitloop.core.profile_view import recent_completion_rate
 from habitloop.db import Database
 from habitloop.feedback.repository import load_profile
 from habitloop.feedback.schemas import FeedbackIn

@@ -28,7 +28,8 @@ from habitloop.core.policies.contextual import (
     sigmoid,
     update,
 )
-from habitloop.core.profile import archetype_priors, new_profile, view
+from habitloop.core.profile import archetype_priors, new_profile
+from habitloop.core.profile_view import view
 from habitloop.core.scoring import ScoreWeights, score_table
 from habitloop.core.vocab import Archetype, Category, Mode, Outcome, Phase
 from habitloop.tasks.files import shipped_library_path

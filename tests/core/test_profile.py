@@ -23,18 +23,20 @@ from habitloop.core.profile import (
     FeedbackEvent,
     Priors,
     Profile,
-    ProfileView,
-    TaskStats,
     apply,
     archetype_priors,
+    new_profile,
+)
+from habitloop.core.profile_document import from_document, to_document
+from habitloop.core.profile_view import (
+    ProfileView,
+    TaskStats,
     friction_level,
     friction_score,
-    new_profile,
     observed_days,
     task_estimate,
     view,
 )
-from habitloop.core.profile_document import from_document, to_document
 from habitloop.core.vocab import (
     Archetype,
     Category,
@@ -536,7 +538,7 @@ def test_a_view_before_the_latest_event_does_not_amplify_it() -> None:
 
 
 def test_cheap_accessors_agree_with_the_view() -> None:
-    from habitloop.core.profile import has_tried, recent_completion_rate
+    from habitloop.core.profile_view import has_tried, recent_completion_rate
 
     library = load_library_file(shipped_library_path("v1"))
     profile = new_profile(archetype_priors(library, Archetype.PEAK_PERFORMER))

@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 from habitloop.checkins import repository as repo
 from habitloop.checkins.schemas import CheckinIn, CheckinOut
 from habitloop.core.modes import CheckinSignals, ModeDecision, ModeSource, decide_mode
-from habitloop.core.profile import recent_completion_rate
 from habitloop.core.profile_document import ledger_profile
+from habitloop.core.profile_view import recent_completion_rate
 from habitloop.core.vocab import Mode
 from habitloop.feedback.repository import load_ledger
 from habitloop.users.service import user_not_found

@@ -29,19 +29,15 @@ from habitloop.core.policies.contextual import (
     predict,
     update,
 )
-from habitloop.core.profile import (
-    FeedbackEvent,
-    Profile,
+from habitloop.core.profile import FeedbackEvent, Profile, apply, archetype_priors, new_profile
+from habitloop.core.profile_document import from_document, to_document
+from habitloop.core.profile_view import (
     ProfileView,
-    apply,
-    archetype_priors,
     has_tried,
-    new_profile,
     task_exposure,
     task_last_answered,
     view,
 )
-from habitloop.core.profile_document import from_document, to_document
 from habitloop.core.vocab import (
     Archetype,
     Category,

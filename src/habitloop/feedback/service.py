@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from habitloop.core.blocks import block_for
 from habitloop.core.library import Library, Task
 from habitloop.core.phases import PhaseRules
-from habitloop.core.profile import has_tried
+from habitloop.core.profile_view import has_tried
 from habitloop.core.vocab import Mode, Outcome, TimeBlock
 from habitloop.db import lock_user
 from habitloop.errors import BadRequest, Conflict, FeatureDisabled, NotFound

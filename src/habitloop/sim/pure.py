@@ -29,14 +29,8 @@ from habitloop.core.policies.bandit import (
     reward,
 )
 from habitloop.core.policies.contextual import FeatureSpace, Model, population_prior, update
-from habitloop.core.profile import (
-    FeedbackEvent,
-    Profile,
-    apply,
-    archetype_priors,
-    new_profile,
-    view,
-)
+from habitloop.core.profile import FeedbackEvent, Profile, apply, archetype_priors, new_profile
+from habitloop.core.profile_view import view
 from habitloop.core.scoring import GroupUse, ScoreWeights, record_use
 from habitloop.core.vocab import (
     ALL_CATEGORIES,

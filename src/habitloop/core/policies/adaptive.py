@@ -31,7 +31,7 @@ from random import Random
 from habitloop.core.blocks import block_for
 from habitloop.core.phases import PHASE_SHARE, PROVEN_SCORE
 from habitloop.core.policies.base import Selection, SlotContext
-from habitloop.core.profile import ProfileView, task_estimate
+from habitloop.core.profile_view import ProfileView, task_estimate
 from habitloop.core.scoring import Candidate
 from habitloop.core.vocab import Mode, Phase, Strategy
 

@@ -34,7 +34,7 @@ from numpy.typing import NDArray
 
 from habitloop.core.policies.base import Selection, SlotContext, draw_index
 from habitloop.core.policies.contextual import FeatureSpace, Model, score, sigmoid
-from habitloop.core.profile import ProfileView
+from habitloop.core.profile_view import ProfileView
 from habitloop.core.scoring import Candidate
 from habitloop.core.vocab import Mode, Outcome, Strategy
 

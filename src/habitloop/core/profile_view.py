@@ -1,0 +1,253 @@
+"""Reading the learned profile: the view a plan or a client sees on a given day.
+
+``view`` turns the profile's decayed sums and counts (``core.profile``) into estimates as of
+``today``; the formulas are in ``core.profile``'s docstring. The small readers below answer one
+question each without building the whole view.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from statistics import fmean
+from uuid import UUID
+
+from habitloop.core.library import Task
+from habitloop.core.profile import (
+    CONFIDENCE_SCALE,
+    CONSISTENCY_DAYS,
+    DAYS_KEPT,
+    EPS,
+    FAVOURITE_AT,
+    FAVOURITE_MIN_COMPLETIONS,
+    FAVOURITE_RATE_WEIGHT,
+    FRICTION_HIGH,
+    FRICTION_KEEP_WEIGHT,
+    FRICTION_LOW,
+    FRICTION_MAYBE,
+    FRICTION_NO,
+    FRICTION_RATING_WEIGHT,
+    MAX_LEVEL,
+    NEUTRAL_PRIOR,
+    PRIOR_STRENGTH,
+    RATE_DAYS,
+    STREAK_MAX_GAP_DAYS,
+    TASK_PRIOR_STRENGTH,
+    TOLERANCE_PRIOR_WEIGHT,
+    Decayed,
+    Profile,
+)
+from habitloop.core.vocab import Category, Outcome, TimeBlock
+
+
+@dataclass(frozen=True, slots=True)
+class TaskStats:
+    trials: float
+    successes: float
+    ratings: int
+    rating_sum: int
+    completions: int
+
+
+@dataclass(frozen=True)
+class ProfileView:
+    category_affinity: Mapping[Category, float]
+    time_of_day: Mapping[TimeBlock, float]
+    tag_affinity: Mapping[str, float]
+    difficulty_tolerance: float
+    variety_seeking: float
+    consistency: float
+    streak_current: int
+    streak_longest: int
+    friction: Mapping[Category, float]
+    friction_level: Mapping[Category, str]
+    favourites: frozenset[UUID]
+    tried: frozenset[UUID]
+    task_stats: Mapping[UUID, TaskStats]
+    events: int
+    completions: int
+    partials: int
+    skips: int
+    no_responses: int
+    completion_rate: float | None
+    completion_rate_7d: float | None
+    unique_tasks_tried: int
+    confidence: float
+
+
+def friction_score(
+    mean_rating: float | None, share_no: float | None, share_maybe: float | None
+) -> float:
+    """Friction in 0..1. ``share_no``/``share_maybe`` are ``None`` when nobody answered the keep
+    question (a single ``None`` beside a number counts as 0)."""
+    if mean_rating is not None and not 1.0 <= mean_rating <= 5.0:
+        raise ValueError("a mean rating lies in 1..5")
+    terms: list[tuple[float, float]] = []
+    if mean_rating is not None:
+        terms.append((FRICTION_RATING_WEIGHT, (5.0 - mean_rating) / 4.0))
+    if share_no is not None or share_maybe is not None:
+        no, maybe = share_no or 0.0, share_maybe or 0.0
+        if no < 0 or maybe < 0 or no + maybe > 1.0 + EPS:
+            raise ValueError("keep shares lie in 0..1 and add up to at most 1")
+        terms.append((FRICTION_KEEP_WEIGHT, FRICTION_NO * no + FRICTION_MAYBE * maybe))
+    if not terms:
+        raise ValueError("no ratings and no keep answers: there is no friction to score")
+    return sum(w * t for w, t in terms) / sum(w for w, _ in terms)
+
+
+def friction_level(score: float) -> str:
+    if score <= FRICTION_LOW + EPS:
+        return "low"
+    return "high" if score > FRICTION_HIGH + EPS else "medium"
+
+
+def _streaks(days: list[date], today: date) -> tuple[int, int]:
+    chains: list[tuple[date, int]] = []  # (last day, counting days) per chain, oldest first
+    for day in days:
+        if chains and (day - chains[-1][0]).days <= STREAK_MAX_GAP_DAYS:
+            chains[-1] = (day, chains[-1][1] + 1)
+        else:
+            chains.append((day, 1))
+    if not chains:
+        return 0, 0
+    current = chains[-1][1] if (today - chains[-1][0]).days <= 1 else 0
+    return current, max(length for _, length in chains)
+
+
+def _smoothed(acc: Decayed, prior: float, today: date, half_life: float | None) -> float:
+    amount, weight = acc.at(today, half_life)
+    return min(max((PRIOR_STRENGTH * prior + amount) / (PRIOR_STRENGTH + weight), 0.0), 1.0)
+
+
+def _favourite(stats: TaskStats) -> bool:
+    if stats.completions < FAVOURITE_MIN_COMPLETIONS or stats.trials <= 0:
+        return False
+    rate = stats.successes / stats.trials
+    rating_term = stats.rating_sum / stats.ratings / 5.0 if stats.ratings else rate
+    score = FAVOURITE_RATE_WEIGHT * rate + (1 - FAVOURITE_RATE_WEIGHT) * rating_term
+    return score >= FAVOURITE_AT - EPS
+
+
+def view(profile: Profile, today: date) -> ProfileView:
+    hl = profile.half_life_days
+
+    def smoothed(acc: Decayed | None, prior: float) -> float:
+        return _smoothed(acc or Decayed(), prior, today, hl)
+
+    priors = profile.priors
+    amount, weight = profile.difficulty.at(today, hl)
+    tolerance = (TOLERANCE_PRIOR_WEIGHT * priors.difficulty_tolerance + amount) / (
+        TOLERANCE_PRIOR_WEIGHT + weight
+    )
+    r_new = smoothed(profile.new_tasks, NEUTRAL_PRIOR)
+    variety = 0.5 + (r_new - smoothed(profile.repeat_tasks, NEUTRAL_PRIOR)) / 2
+
+    def within(days: int) -> dict[date, tuple[int, float]]:
+        start = today - timedelta(days=days - 1)
+        return {d: v for d, v in profile.ledger.items() if start <= d <= today}
+
+    kept = within(DAYS_KEPT)
+    counting = sorted(d for d, (_, value) in kept.items() if value > 0)
+    fortnight = today - timedelta(days=CONSISTENCY_DAYS - 1)
+    week = within(RATE_DAYS).values()
+    week_items = sum(items for items, _ in week)
+
+    friction: dict[Category, float] = {}
+    for category, voice in profile.voices.items():
+        answers = voice.yes + voice.maybe + voice.no
+        if voice.ratings == 0 and answers == 0:
+            continue
+        friction[category] = friction_score(
+            voice.rating_sum / voice.ratings if voice.ratings else None,
+            voice.no / answers if answers else None,
+            voice.maybe / answers if answers else None,
+        )
+
+    stats: dict[UUID, TaskStats] = {}
+    for task_id, record in profile.tasks.items():
+        successes, trials = record.outcomes.at(today, hl)
+        stats[task_id] = TaskStats(
+            trials, successes, record.ratings, record.rating_sum, record.completions
+        )
+
+    counts = profile.outcomes
+    events = sum(counts.values())
+    completed, partial = counts[Outcome.COMPLETED], counts[Outcome.PARTIAL]
+    no_response = counts[Outcome.NO_RESPONSE]
+    current, longest = _streaks(counting, today)
+    tried = frozenset(t for t, r in profile.tasks.items() if r.completions + r.partials > 0)
+    return ProfileView(
+        category_affinity={
+            c: smoothed(profile.categories.get(c), priors.category.get(c, NEUTRAL_PRIOR))
+            for c in Category
+        },
+        time_of_day={b: smoothed(profile.time_blocks.get(b), NEUTRAL_PRIOR) for b in TimeBlock},
+        tag_affinity={t: smoothed(acc, NEUTRAL_PRIOR) for t, acc in profile.tags.items()},
+        difficulty_tolerance=min(max(tolerance, 0.0), MAX_LEVEL),
+        variety_seeking=min(max(variety, 0.0), 1.0),
+        consistency=sum(1 for d in counting if d >= fortnight) / CONSISTENCY_DAYS,
+        streak_current=current,
+        streak_longest=longest,
+        friction=friction,
+        friction_level={c: friction_level(f) for c, f in friction.items()},
+        favourites=frozenset(t for t, s in stats.items() if _favourite(s)),
+        tried=tried,
+        task_stats=stats,
+        events=events,
+        completions=completed,
+        partials=partial,
+        skips=counts[Outcome.SKIPPED],
+        no_responses=no_response,
+        completion_rate=(completed + 0.5 * partial) / events if events else None,
+        completion_rate_7d=sum(v for _, v in week) / week_items if week_items else None,
+        unique_tasks_tried=len(tried),
+        confidence=1.0 - math.exp(-(events - no_response) / CONFIDENCE_SCALE),
+    )
+
+
+def task_estimate(
+    view: ProfileView, task: Task, *, prior_strength: float = TASK_PRIOR_STRENGTH
+) -> float:
+    parts = [view.category_affinity.get(task.category, NEUTRAL_PRIOR)]
+    parts += [view.tag_affinity[t] for t in dict.fromkeys(task.tags) if t in view.tag_affinity]
+    prior = fmean(parts)
+    stats = view.task_stats.get(task.id)
+    successes, trials = (stats.successes, stats.trials) if stats else (0.0, 0.0)
+    estimate = (prior_strength * prior + successes) / (prior_strength + trials)
+    return min(max(estimate, 0.0), 1.0)
+
+
+def observed_days(profile: Profile, since: date, today: date) -> int:
+    """Ledger days from ``since`` through ``today`` with a settled item (``phases.advance``)."""
+    return sum(1 for d, (items, _) in profile.ledger.items() if since <= d <= today and items > 0)
+
+
+# ---- documents -----------------------------------------------------------------------------
+
+
+def has_tried(profile: Profile, task_id: UUID) -> bool:
+    """Whether the task was completed or partly done at least once (``view(...).tried``)."""
+    record = profile.tasks.get(task_id)
+    return record is not None and record.completions + record.partials > 0
+
+
+def recent_completion_rate(profile: Profile, today: date) -> float | None:
+    """``view(profile, today).completion_rate_7d`` without building the whole view."""
+    start = today - timedelta(days=RATE_DAYS - 1)
+    week = [v for d, v in profile.ledger.items() if start <= d <= today]
+    items = sum(n for n, _ in week)
+    return sum(value for _, value in week) / items if items else None
+
+
+def task_last_answered(profile: Profile, task_id: UUID) -> date | None:
+    """The latest day an answer (or a "no response") about the task counts from."""
+    record = profile.tasks.get(task_id)
+    return record.outcomes.ref if record is not None else None
+
+
+def task_exposure(profile: Profile, task_id: UUID, today: date) -> float:
+    """The task's decayed answer weight on ``today``: ``view(...).task_stats[t].trials``."""
+    record = profile.tasks.get(task_id)
+    return record.outcomes.at(today, profile.half_life_days)[1] if record is not None else 0.0
