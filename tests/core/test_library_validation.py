@@ -491,3 +491,13 @@ def test_fit_maps_cover_every_archetype_and_mode() -> None:
     for task in SHIPPED.tasks:
         assert set(task.archetype_fit) == set(Archetype)
         assert set(task.mode_fit) == set(Mode)
+
+
+@pytest.mark.parametrize("line_break", ["\x85", "\u2028", "\u2029"])
+def test_round_trip_keeps_unicode_line_breaks(tmp_path: Path, line_break: str) -> None:
+    doc = document()
+    doc["tasks"][0].update(name=f"a{line_break}b", tags=[line_break, f"x{line_break}"])
+    library = build_library(doc)
+    path = tmp_path / "breaks.yaml"
+    dump_library(library, path)
+    assert load_library_file(path).tasks == library.tasks

@@ -292,10 +292,26 @@ def load_library_file(path: Path) -> Library:
     return build_library(parse_document(text, str(path)), str(path))
 
 
+_LINE_BREAKS = ("\x85", "\u2028", "\u2029")
+
+
+class _Dumper(yaml.SafeDumper):
+    """Safe YAML, with strings holding a Unicode line break double-quoted: PyYAML writes NEL
+    raw inside single quotes and reads it back as a space."""
+
+
+def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = '"' if any(ch in value for ch in _LINE_BREAKS) else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _str)
+
+
 def dump_library(library: Library, path: Path) -> None:
     document = library.to_document()
     if path.suffix == ".json":
         text = json.dumps(document, indent=2) + "\n"
     else:
-        text = yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
+        text = yaml.dump(document, Dumper=_Dumper, sort_keys=False, allow_unicode=True)
     path.write_text(text, encoding="utf-8")
