@@ -33,7 +33,8 @@ from habitloop.sim.records import (
     t_quantile_975,
     write_jsonl,
 )
-from habitloop.sim.report import Report, StrategySummary, summarise, to_markdown
+from habitloop.sim.report import Report, StrategySummary, summarise
+from habitloop.sim.report_markdown import to_markdown
 
 OUTCOMES: dict[float, tuple[str | None, str | None]] = {
     1.0: ("completed", "completed"),
@@ -303,7 +304,7 @@ def test_markdown_with_one_seed_says_there_is_no_interval() -> None:
 
 def test_write_report_writes_markdown_and_valid_pngs(tmp_path: Path) -> None:
     pytest.importorskip("matplotlib", reason="matplotlib comes with the sim extra")
-    from habitloop.sim.report import write_report
+    from habitloop.sim.report_markdown import write_report
 
     oracle = [replace(r, strategy="oracle") for r in bandit(1)]
     paths = write_report(summarise([*all_records(), *oracle]), tmp_path / "out")

@@ -86,7 +86,8 @@ def simulate(
             records = run_inline(chosen, config, seed_list, library, advance)
     saved = save_records(records, out) if keep_records else None
     try:
-        from habitloop.sim.report import summarise, to_markdown, write_report
+        from habitloop.sim.report import summarise
+        from habitloop.sim.report_markdown import to_markdown, write_report
     except ImportError as exc:
         fail(f"the report needs the sim extra (pip install 'habitloop[sim]'): {exc}")
     report = summarise(records)
