@@ -100,14 +100,15 @@ class PureStrategy:
             return OracleView(user, day)
         if memory.profile is not None:
             prior = self._prior(user.archetype)
-            model = memory.model if memory.model is not None else prior
+            stored = memory.model if memory.model is not None else prior
+            model = stored.at(_day(day), prior)
             seen = view(memory.profile, _day(day))
-            seed = int.from_bytes(f"{self.seed}|{user.user_id}|{day}".encode()[-8:], "big")
-            draws = draw_weights(model.at(_day(day), prior), DRAWS, seed, TEMPER)
+            draws = None
+            if isinstance(self.policy, BanditPolicy):  # the greedy policy never reads draws
+                seed = int.from_bytes(f"{self.seed}|{user.user_id}|{day}".encode()[-8:], "big")
+                draws = draw_weights(model, DRAWS, seed, TEMPER)
             last = {t: r.outcomes.ref for t, r in memory.profile.tasks.items() if r.outcomes.ref}
-            return BanditState(
-                seen, _day(day), self.space, model.at(_day(day), prior), prior, draws, last
-            )
+            return BanditState(seen, _day(day), self.space, model, prior, draws, last)
         return None
 
     def serve(self, user: SimUser, day: int, signals: dict[str, Any]) -> list[ServedItem]:

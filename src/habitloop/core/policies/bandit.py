@@ -33,7 +33,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from habitloop.core.policies.base import Selection, SlotContext, draw_index
-from habitloop.core.policies.contextual import FeatureSpace, Model, score, sigmoid
+from habitloop.core.policies.contextual import FeatureSpace, Model, dense, score, sigmoid
 from habitloop.core.profile_view import ProfileView
 from habitloop.core.scoring import Candidate
 from habitloop.core.vocab import Mode, Outcome, Strategy
@@ -129,11 +129,9 @@ class BanditPolicy:
             wins = [0] * len(candidates)
             wins[max(range(len(means)), key=means.__getitem__)] = 1
         else:
-            dense = np.zeros((len(xs), state.draws.shape[1]))
-            for row, x in enumerate(xs):
-                for i, v in x.items():
-                    dense[row, i] = v
-            winners = np.argmax(dense @ state.draws.T, axis=0)
+            size = state.draws.shape[1]
+            rows = np.stack([dense(x, size) for x in xs])
+            winners = np.argmax(rows @ state.draws.T, axis=0)
             wins = np.bincount(winners, minlength=len(xs)).tolist()
         total = sum(wins)
         return _bounded([w / total for w in wins], self.floor, self.cap), means
