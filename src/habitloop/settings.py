@@ -68,7 +68,11 @@ class Settings(BaseSettings):
     default_strategy: Strategy | None = Field(
         None,
         validation_alias=_env("DEFAULT_STRATEGY"),
-        description="unset: bandit when adaptive learning is enabled, else dynamic",
+        description=(
+            "unset: bandit when adaptive learning is enabled, else dynamic. While it is bandit, "
+            "every user's bandit model learns from every answer; otherwise from a user's "
+            "first bandit plan on"
+        ),
     )
     profile_half_life_days: float = Field(
         14.0, gt=0, le=365, validation_alias=_env("PROFILE_HALF_LIFE_DAYS")

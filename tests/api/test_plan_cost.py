@@ -92,9 +92,9 @@ def test_plan_statements_are_flat_from_one_to_365_days_of_history(
     short = statements_for_next_plan(db, settings, 1)
     long = statements_for_next_plan(db, settings, 365)
     assert len(short) == len(long), (short, long)
-    # The archetype's pooled sums are one row, re-read under a row lock before it is rewritten:
-    # one statement more than the 42-row upsert it replaced, and much cheaper.
-    assert len(short) <= 20
+    # The profile, the bandit's model and the archetype's pooled sums are read in one
+    # statement; the pooled sums are re-read under a row lock just before they are rewritten.
+    assert len(short) <= 18
 
 
 def test_feedback_statements_are_flat_from_one_to_365_days_of_history(
@@ -103,7 +103,7 @@ def test_feedback_statements_are_flat_from_one_to_365_days_of_history(
     short = statements_for_next_answer(db, settings, 1)
     long = statements_for_next_answer(db, settings, 365)
     assert len(short) == len(long), (short, long)
-    assert len(short) <= 13  # the pooled sums' row lock, as for a plan
+    assert len(short) <= 11  # one read of the learned state; the pooled sums' row lock
 
 
 def statements_for_next_checkin(db: Database, settings: Settings, history_days: int) -> list[str]:

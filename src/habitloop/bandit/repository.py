@@ -79,8 +79,12 @@ _FIRST_POPULATION = {name: _no_clash_insert(name) for name in ("postgresql", "sq
 
 def load_model(session: Session, user_id: UUID, space: FeatureSpace) -> Model | None:
     row = session.connection().execute(_MODEL, {"user_id": user_id}).first()
-    if row is None:
-        return None
+    return model_of(space, tuple(row)) if row is not None else None
+
+
+def model_of(space: FeatureSpace, row: tuple[Any, ...]) -> Model:
+    """The model stored as ``row`` (weights, ref, answers, precision), in this library's
+    feature order."""
     weights, ref, answers, packed = row
     mean = np.array(_vector(space, weights["mean"], 0.0))
     return Model(mean, _precision(space, weights, packed), ref, float(answers))
@@ -113,6 +117,12 @@ def _sums(space: FeatureSpace, features: list[Any], totals: bytes) -> list[float
 def population(session: Session, archetype: str, space: FeatureSpace) -> tuple[list[float], float]:
     """(sum of users' weight means by feature, number of users) for the archetype."""
     row = session.connection().execute(_POPULATION, {"archetype": archetype}).first()
+    return population_of(space, tuple(row) if row is not None else None)
+
+
+def population_of(space: FeatureSpace, row: tuple[Any, ...] | None) -> tuple[list[float], float]:
+    """(sums by feature, users) of the population stored as ``row`` (users, features,
+    totals); nothing yet when there is no row."""
     if row is None:
         return [0.0] * len(space), 0.0
     users, features, totals = row

@@ -93,8 +93,8 @@ class Learning:
         self.dirty = True
         self._views.clear()
 
-    def predict(self, features: Mapping[int, float], day: date) -> float | None:
-        if self.prior is None:
+    def predict(self, features: Mapping[int, float] | None, day: date) -> float | None:
+        if self.prior is None or features is None:
             return None
         return predict(self.model or self.prior, features, day, self.prior)
 
@@ -105,9 +105,13 @@ class Learning:
         self.profile, self.model, self.dirty = saved
         self._views.clear()
 
-    def features(self, task: Task, block: TimeBlock, mode: Mode, day: date) -> dict[int, float]:
-        """The bandit's features of ``task`` as the user knew it on ``day``."""
-        assert self.space is not None
+    def features(
+        self, task: Task, block: TimeBlock, mode: Mode, day: date
+    ) -> dict[int, float] | None:
+        """The bandit's features of ``task`` as the user knew it on ``day`` (None when the
+        bandit's model is not kept for this user)."""
+        if self.space is None:
+            return None
         return self.space.encode(
             task,
             mode,
@@ -132,23 +136,36 @@ class Learning:
 
 
 def open_learning(
-    session: Session, user: User, library: Library, half_life_days: float, today: date
+    session: Session,
+    user: User,
+    library: Library,
+    half_life_days: float,
+    today: date,
+    *,
+    bandit: bool = False,
 ) -> Learning:
-    """The user's profile as stored, or a new one from the archetype's priors."""
-    row = repo.load_profile(session, user.user_id)
-    if row is not None:
-        profile = from_document(row.state)
-        learning = Learning(user, profile, row.settled_through, True, half_life_days, today)
+    """The user's profile as stored, or a new one from the archetype's priors; and the
+    bandit's model with its population prior when ``bandit`` or when the user already has a
+    model (a user the bandit has served keeps it learning from every answer)."""
+    rows = repo.load_learning(session, user.user_id)
+    if rows.profile is not None:
+        profile = from_document(rows.profile.state)
+        learning = Learning(
+            user, profile, rows.profile.settled_through, True, half_life_days, today
+        )
     else:
         priors = archetype_priors(library, Archetype(user.archetype))
         learning = Learning(
             user, new_profile(priors), None, False, half_life_days, today, dirty=True
         )
+    if not bandit and rows.model is None:
+        return learning
     space = feature_space(library)
-    sums, users = bandit_repo.population(session, user.archetype, space)
+    sums, users = bandit_repo.population_of(space, rows.population)
     learning.space = space
     learning.prior = population_prior(space, sums, users)
-    learning.model = learning._model_stored = bandit_repo.load_model(session, user.user_id, space)
+    stored = bandit_repo.model_of(space, rows.model) if rows.model is not None else None
+    learning.model = learning._model_stored = stored
     return learning
 
 
@@ -335,26 +352,25 @@ def save(session: Session, learning: Learning) -> None:
     if learning.phase_moved:
         users_repo.save_phase(session, learning.user)
         learning.phase_moved = False
-    if not learning.dirty:
-        if learning.settled_moved and learning.exists:
-            repo.save_settled_through(session, learning.user.user_id, learning.settled_through)
-            learning.settled_moved = False
-        return
-    summary = learning.view(learning.today)
-    repo.save_profile(
-        session,
-        learning.user.user_id,
-        {
-            "state": to_document(learning.profile),
-            "settled_through": learning.settled_through,
-            "events": summary.events,
-            "completions": summary.completions,
-        },
-        exists=learning.exists,
-    )
-    learning.exists = True
-    learning.dirty = False
-    learning.settled_moved = False
+    if learning.dirty:
+        summary = learning.view(learning.today)
+        repo.save_profile(
+            session,
+            learning.user.user_id,
+            {
+                "state": to_document(learning.profile),
+                "settled_through": learning.settled_through,
+                "events": summary.events,
+                "completions": summary.completions,
+            },
+            exists=learning.exists,
+        )
+        learning.exists = True
+        learning.dirty = False
+        learning.settled_moved = False
+    elif learning.settled_moved and learning.exists:
+        repo.save_settled_through(session, learning.user.user_id, learning.settled_through)
+        learning.settled_moved = False
     model, stored, space = learning.model, learning._model_stored, learning.space
     if model is not None and model is not stored and space is not None:
         user_id = learning.user.user_id

@@ -16,9 +16,11 @@ from uuid import UUID
 from sqlalchemy import and_, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
+from habitloop.bandit.repository import MODELS, POPULATION
 from habitloop.models import FeedbackRow, PlanItemRow, ProfileRow
 from habitloop.models.base import table_of
 from habitloop.plans.repository import ItemRef
+from habitloop.users.repository import USERS
 
 FEEDBACK = table_of(FeedbackRow)
 PROFILES = table_of(ProfileRow)
@@ -164,6 +166,51 @@ _UPDATE_PROFILE = (
     )
 )
 _INSERT_PROFILE = insert(PROFILES)
+
+
+@dataclass(frozen=True, slots=True)
+class LearningRows:
+    """What learning from one user starts from, each part None when it has no row yet: the
+    profile, the bandit's model (weights, ref, answers, precision) and the archetype's
+    population (users, features, totals)."""
+
+    profile: StoredProfile | None
+    model: tuple[Any, ...] | None
+    population: tuple[Any, ...] | None
+
+
+# Every plan and answer of a learning strategy starts here: one statement, not three.
+_LEARNING = (
+    select(
+        PROFILES.c.user_id,
+        PROFILES.c.state,
+        PROFILES.c.settled_through,
+        MODELS.c.user_id,
+        MODELS.c.weights,
+        MODELS.c.ref,
+        MODELS.c.answers,
+        MODELS.c.precision,
+        POPULATION.c.archetype,
+        POPULATION.c.users,
+        POPULATION.c.features,
+        POPULATION.c.totals,
+    )
+    .select_from(
+        USERS.outerjoin(PROFILES, PROFILES.c.user_id == USERS.c.user_id)
+        .outerjoin(MODELS, MODELS.c.user_id == USERS.c.user_id)
+        .outerjoin(POPULATION, POPULATION.c.archetype == USERS.c.archetype)
+    )
+    .where(USERS.c.user_id == bindparam("user_id"))
+)
+
+
+def load_learning(session: Session, user_id: UUID) -> LearningRows:
+    row = session.connection().execute(_LEARNING, {"user_id": user_id}).one()
+    return LearningRows(
+        StoredProfile(row[1], row[2]) if row[0] is not None else None,
+        tuple(row[4:8]) if row[3] is not None else None,
+        tuple(row[9:12]) if row[8] is not None else None,
+    )
 
 
 def load_profile(session: Session, user_id: UUID) -> StoredProfile | None:

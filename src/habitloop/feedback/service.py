@@ -14,7 +14,7 @@ from habitloop.core.blocks import block_for
 from habitloop.core.library import Library, Task
 from habitloop.core.phases import PhaseRules
 from habitloop.core.profile_view import has_tried
-from habitloop.core.vocab import Mode, Outcome, TimeBlock
+from habitloop.core.vocab import Mode, Outcome, Strategy, TimeBlock
 from habitloop.db import lock_user
 from habitloop.errors import BadRequest, Conflict, FeatureDisabled, NotFound
 from habitloop.feedback import learning as learn
@@ -160,7 +160,12 @@ class Recorder:
     def _learning_of(self, user: User, day: date) -> learn.Learning:
         if user.user_id not in self._learning:
             self._learning[user.user_id] = learn.open_learning(
-                self.session, user, self.library, self.settings.profile_half_life_days, day
+                self.session,
+                user,
+                self.library,
+                self.settings.profile_half_life_days,
+                day,
+                bandit=self.settings.strategy is Strategy.BANDIT,
             )
         return self._learning[user.user_id]
 

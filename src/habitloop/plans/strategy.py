@@ -91,22 +91,30 @@ def prepare(
         )
     if requested not in LEARNING_STRATEGIES:
         return Planning(requested, phase, window_days(settings.rotation_threshold_hours), None)
-    learning = learn.open_learning(session, user, library, settings.profile_half_life_days, day)
+    bandit = requested is Strategy.BANDIT
+    learning = learn.open_learning(
+        session,
+        user,
+        library,
+        settings.profile_half_life_days,
+        day,
+        bandit=bandit or settings.strategy is Strategy.BANDIT,
+    )
+    if bandit and learning.model is None and learning.prior is not None:
+        # The user's first bandit plan starts their model, so it learns from every answer
+        # from now on, also where the bandit is not the default strategy.
+        learning.model = learning.prior
     learn.settle(session, learning, library, before=day)
     phase = learn.advance_phase(learning, day, PhaseRules()).phase
     # The phase windows are the adaptive strategy's hand-set exploration schedule; the bandit
     # learns how fast each user tires of a task (recency and familiarity features) and keeps
     # only the product's promise. On the simulator a 72-hour window in mastery cost it about
     # two points of expected completion relative to the oracle, which is held to the promise.
-    hours = (
-        settings.rotation_threshold_hours
-        if requested is Strategy.BANDIT
-        else phase_rotation_hours(phase, settings)
-    )
+    hours = settings.rotation_threshold_hours if bandit else phase_rotation_hours(phase, settings)
     days = window_days(hours)
     view = learning.view(day)
     state: object = view
-    if requested is Strategy.BANDIT and learning.space is not None and learning.prior is not None:
+    if bandit and learning.space is not None and learning.prior is not None:
         prior = learning.prior
         model = (learning.model or prior).at(day, prior)
         draws = draw_weights(model, DRAWS, draw_seed, TEMPER)

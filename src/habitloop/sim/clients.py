@@ -106,20 +106,27 @@ def _free_port() -> int:
 
 
 @contextmanager
-def in_process(folder: Path) -> Iterator[EngineClient]:
-    settings = load_settings(database_url=f"sqlite:///{folder / 'sim.db'}", jwt_secret=SECRET)
+def in_process(folder: Path, strategy: str) -> Iterator[EngineClient]:
+    """The engine as a deployment serving ``strategy`` by default would run it."""
+    settings = load_settings(
+        database_url=f"sqlite:///{folder / 'sim.db'}",
+        jwt_secret=SECRET,
+        default_strategy=strategy,
+    )
     with Engine(settings=settings) as engine:
         yield InProcessClient(engine)
 
 
 @contextmanager
-def over_http(folder: Path) -> Iterator[EngineClient]:
-    """A real ``habitloop serve`` on a free loopback port and a throwaway database."""
+def over_http(folder: Path, strategy: str) -> Iterator[EngineClient]:
+    """A real ``habitloop serve`` on a free loopback port and a throwaway database, serving
+    ``strategy`` by default."""
     port = _free_port()
     env = {
         **os.environ,
         "HABITLOOP_DATABASE_URL": f"sqlite:///{folder / 'sim.db'}",
         "HABITLOOP_JWT_SECRET": SECRET,
+        "HABITLOOP_DEFAULT_STRATEGY": strategy,
         "HABITLOOP_LOG_LEVEL": "warning",
     }
     command = [sys.executable, "-m", "habitloop.cli", "serve", "--port", str(port)]

@@ -171,8 +171,10 @@ def scratch_folder() -> str | None:
     return str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else None
 
 
-def _engine_session(config: RunConfig, folder: Path) -> AbstractContextManager[EngineClient]:
-    return over_http(folder) if config.via == "http" else in_process(folder)
+def _engine_session(
+    config: RunConfig, folder: Path, strategy: str
+) -> AbstractContextManager[EngineClient]:
+    return (over_http if config.via == "http" else in_process)(folder, strategy)
 
 
 def run(
@@ -190,7 +192,7 @@ def run(
     if strategy in ENGINE_STRATEGIES:
         with (
             tempfile.TemporaryDirectory(dir=scratch_folder()) as tmp,
-            _engine_session(config, Path(tmp)) as client,
+            _engine_session(config, Path(tmp), strategy) as client,
         ):
             for user in users:
                 client.create_user(user.user_id, user.archetype.value)
