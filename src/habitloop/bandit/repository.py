@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
@@ -23,13 +24,18 @@ def _vector(space: FeatureSpace, by_name: dict[str, float], default: float) -> l
 LITTLE_F64 = np.dtype("<f8")
 
 
+@lru_cache(maxsize=8)
+def _upper(size: int) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    return np.triu_indices(size)
+
+
 def _pack(precision: NDArray[np.float64]) -> bytes:
-    return precision[np.triu_indices(len(precision))].astype(LITTLE_F64).tobytes()
+    return precision[_upper(len(precision))].astype(LITTLE_F64).tobytes()
 
 
 def _unpack(data: bytes, size: int) -> NDArray[np.float64]:
     full = np.zeros((size, size))
-    full[np.triu_indices(size)] = np.frombuffer(data, dtype=LITTLE_F64)
+    full[_upper(size)] = np.frombuffer(data, dtype=LITTLE_F64)
     return full + np.triu(full, 1).T
 
 
@@ -59,14 +65,22 @@ POPULATION = table_of(BanditPopulationRow)
 _MODEL = select(MODELS.c.weights, MODELS.c.ref, MODELS.c.answers, MODELS.c.precision).where(
     MODELS.c.user_id == bindparam("user_id")
 )
-_UPDATE_MODEL = update(MODELS).where(MODELS.c.user_id == bindparam("key_user_id"))
+_UPDATE_MODEL = (
+    update(MODELS)
+    .where(MODELS.c.user_id == bindparam("key_user_id"))
+    .values({name: bindparam(name) for name in ("weights", "precision", "ref", "answers")})
+)
 _POPULATION = select(POPULATION.c.users, POPULATION.c.features, POPULATION.c.totals).where(
     POPULATION.c.archetype == bindparam("archetype")
 )
 # Taken at save time, just before the commit, so concurrent answers of one archetype wait for
 # each other only that long (SQLite's write lock already serialises them; it has no FOR UPDATE).
 _POPULATION_FOR_UPDATE = _POPULATION.with_for_update()
-_UPDATE_POPULATION = update(POPULATION).where(POPULATION.c.archetype == bindparam("key"))
+_UPDATE_POPULATION = (
+    update(POPULATION)
+    .where(POPULATION.c.archetype == bindparam("key"))
+    .values({name: bindparam(name) for name in ("users", "features", "totals")})
+)
 
 
 def _no_clash_insert(dialect: str) -> Any:
@@ -104,7 +118,7 @@ def save_model(
     }
     connection = session.connection()
     if exists:
-        connection.execute(_UPDATE_MODEL.values(**values), {"key_user_id": user_id})
+        connection.execute(_UPDATE_MODEL, {"key_user_id": user_id, **values})
     else:
         connection.execute(insert(MODELS), [{"user_id": user_id, **values}])
 
@@ -149,4 +163,4 @@ def add_to_population(
         "features": list(space.names),
         "totals": np.array(sums, dtype=LITTLE_F64).tobytes(),
     }
-    connection.execute(_UPDATE_POPULATION.values(**values), {"key": archetype})
+    connection.execute(_UPDATE_POPULATION, {"key": archetype, **values})
