@@ -24,6 +24,8 @@ from pathlib import Path
 from random import Random
 from typing import Any, Literal
 
+from threadpoolctl import threadpool_limits
+
 from habitloop.core.blocks import block_for
 from habitloop.core.library import Library
 from habitloop.core.vocab import Category
@@ -183,7 +185,20 @@ def run(
     library: Library,
     progress: Callable[[int], None] | None = None,
 ) -> Iterator[DayRecord]:
-    """Yield the run's day records, day by day (``progress`` is told how many user-days ran)."""
+    """Yield the run's day records, day by day (``progress`` is told how many user-days ran).
+
+    BLAS runs on one thread: the models' matrices are 41 x 41, so more threads only spin, and
+    beside a second worker process on two cores they took a quarter of its CPU."""
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield from _run(strategy, config, library, progress)
+
+
+def _run(
+    strategy: str,
+    config: RunConfig,
+    library: Library,
+    progress: Callable[[int], None] | None,
+) -> Iterator[DayRecord]:
     users = make_population(
         config.users, library, config.seed, config.heterogeneity, config.nonstationary
     )
