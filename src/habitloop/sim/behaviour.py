@@ -65,6 +65,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from random import Random
+from typing import NamedTuple
 from uuid import UUID
 
 from habitloop.core.library import Task
@@ -122,8 +123,7 @@ class Response:
     probability: float
 
 
-@dataclass(frozen=True)
-class _Terms:
+class _Terms(NamedTuple):
     base: float
     preference: float
     liking: float
@@ -135,7 +135,7 @@ class _Terms:
         return 1.0 / (1.0 + math.exp(-logit))
 
 
-def _decayed(store: dict[UUID, tuple[float, int]], key: UUID, day: int, half_life: float) -> float:
+def _decayed(store: dict[str, tuple[float, int]], key: str, day: int, half_life: float) -> float:
     value, at = store.get(key, (0.0, day))
     return value * math.pow(0.5, max(0, day - at) / half_life)
 
@@ -162,11 +162,18 @@ class SimUser:
         self._today: DayStart | None = None
         self._open_day: int | None = None
         self._shown: list[float] = []
-        self._fatigue: dict[UUID, tuple[float, int]] = {}
-        self._familiarity: dict[UUID, tuple[float, int]] = {}
+        # Keyed by slug: a string keeps its hash, a UUID computes it on every lookup.
+        self._fatigue: dict[str, tuple[float, int]] = {}
+        self._familiarity: dict[str, tuple[float, int]] = {}
         self._frustration = 0.0
         self._churned = False
-        self._fixed: dict[tuple[UUID, TimeBlock, bool], tuple[float, float]] = {}
+        self._fixed: dict[tuple[str, TimeBlock, bool], tuple[float, float]] = {}
+        # Today's probabilities, asked for again by the policy, the harness and the oracle: valid
+        # while the day, energy and frustration stay, and per task until it is shown again.
+        self._asked: dict[tuple[str, TimeBlock], float] = {}
+        self._asked_state: tuple[int, int, float] | None = None
+        self._today_key: tuple[int, int, float] | None = None
+        self._today_terms = (0.0, 0.0)
 
     def __repr__(self) -> str:
         return f"SimUser({self.user_id}, {self.archetype.value})"
@@ -188,7 +195,7 @@ class SimUser:
     def _terms(self, task: Task, block: TimeBlock, day_index: int) -> _Terms:
         t = self.traits
         shifted = t.shift is not None and day_index >= t.shift.day
-        key = (task.id, block, shifted)
+        key = (task.slug, block, shifted)
         fixed = self._fixed.get(key)
         if fixed is None:
             # What depends only on the traits, computed once per task, block and shift: the
@@ -204,31 +211,42 @@ class SimUser:
             )
             fixed = self._fixed[key] = (preference, t.duration_aversion * task.duration_minutes)
         preference, duration_load = fixed
-        gap = task.difficulty.level - (
-            t.difficulty_tolerance + t.energy_sensitivity * (self._level - 1)
-        )
-        exposures = _decayed(self._familiarity, task.id, day_index, FAMILIARITY_HALF_LIFE_DAYS)
+        # What depends only on the day, the energy and the frustration: the same for every task.
+        today = (day_index, self._level, self._frustration)
+        if today != self._today_key:
+            capacity = t.difficulty_tolerance + t.energy_sensitivity * (self._level - 1)
+            base = (
+                t.intercept
+                - t.app_fatigue * (1.0 - math.exp(-max(0, day_index) / APP_FATIGUE_DAYS))
+                + ENERGY_MAIN[self._level]
+                - FRUSTRATION_WEIGHT * self._frustration
+            )
+            self._today_key, self._today_terms = today, (capacity, base)
+        capacity, base = self._today_terms
+        gap = task.difficulty.level - capacity
+        exposures = _decayed(self._familiarity, task.slug, day_index, FAMILIARITY_HALF_LIFE_DAYS)
         familiarity = 1.0 - math.exp(-0.7 * exposures)
         liking = (
             preference
             - HARD_PENALTY * max(0.0, gap)
             - EASY_PENALTY * max(0.0, -gap)
             + NOVELTY_WEIGHT * t.novelty_seeking * (1.0 - 2.0 * familiarity)
-            - _decayed(self._fatigue, task.id, day_index, t.fatigue_half_life_days)
+            - _decayed(self._fatigue, task.slug, day_index, t.fatigue_half_life_days)
             - duration_load / 30.0
-        )
-        base = (
-            t.intercept
-            - t.app_fatigue * (1.0 - math.exp(-max(0, day_index) / APP_FATIGUE_DAYS))
-            + ENERGY_MAIN[self._level]
-            - FRUSTRATION_WEIGHT * self._frustration
         )
         return _Terms(base, preference, liking, gap)
 
     def completion_probability(self, task: Task, block: TimeBlock, day_index: int) -> float:
         """The latent chance of completing ``task`` in ``block`` today, given the current energy,
         fatigue, familiarity and frustration. No state change, no randomness."""
-        return self._terms(task, block, day_index).probability
+        state = (day_index, self._level, self._frustration)
+        if state != self._asked_state:
+            self._asked.clear()
+            self._asked_state = state
+        p = self._asked.get((task.slug, block))
+        if p is None:
+            p = self._asked[(task.slug, block)] = self._terms(task, block, day_index).probability
+        return p
 
     # ---- days ------------------------------------------------------------------------------
 
@@ -334,10 +352,12 @@ class SimUser:
 
     def _record_exposure(self, task: Task, day_index: int, p: float) -> None:
         t = self.traits
-        fatigue = _decayed(self._fatigue, task.id, day_index, t.fatigue_half_life_days)
-        self._fatigue[task.id] = (fatigue + t.habituation_rate, day_index)
-        seen = _decayed(self._familiarity, task.id, day_index, FAMILIARITY_HALF_LIFE_DAYS)
-        self._familiarity[task.id] = (seen + 1.0, day_index)
+        fatigue = _decayed(self._fatigue, task.slug, day_index, t.fatigue_half_life_days)
+        self._fatigue[task.slug] = (fatigue + t.habituation_rate, day_index)
+        seen = _decayed(self._familiarity, task.slug, day_index, FAMILIARITY_HALF_LIFE_DAYS)
+        self._familiarity[task.slug] = (seen + 1.0, day_index)
+        for block in TimeBlock:
+            self._asked.pop((task.slug, block), None)
         self._shown.append(p)
 
     @staticmethod
