@@ -120,4 +120,4 @@ def test_checkin_statements_are_flat_from_one_to_365_days_of_history(
     short = statements_for_next_checkin(db, settings, 1)
     long = statements_for_next_checkin(db, settings, 365)
     assert len(short) == len(long), (short, long)
-    assert len(short) <= 3  # BEGIN on SQLite, one read, one upsert
+    assert len(short) <= 3  # BEGIN on SQLite (the user lock on PostgreSQL), one read, one write

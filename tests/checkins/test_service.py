@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
 from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import func, select
 
 from habitloop.checkins.schemas import CheckinIn
 from habitloop.checkins.service import recent_completion, record_checkin
@@ -13,6 +16,7 @@ from habitloop.db import Database
 from habitloop.feedback.repository import load_profile
 from habitloop.feedback.schemas import FeedbackIn
 from habitloop.feedback.service import record_feedback
+from habitloop.models import CheckinRow
 from habitloop.plans.schemas import PlanIn
 from habitloop.plans.service import generate_plan
 from habitloop.settings import Settings
@@ -58,3 +62,32 @@ def test_a_second_checkin_for_the_date_replaces_the_first(db: Database) -> None:
     with db.transaction() as session:
         again = record_checkin(session, user_id, CheckinIn(date=day + timedelta(days=1)))
     assert again.mode_source.value == "last_known" and again.mode.value == "high"
+
+
+def test_concurrent_checkins_for_one_date_leave_one_row(db: Database) -> None:
+    """Whether a check-in inserts or replaces is read under the user's lock: the last one
+    wins and none fails, on both databases."""
+    user_id = uuid.uuid4()
+    with db.transaction() as session:
+        put_user(session, user_id, UserIn.model_validate({"archetype": "peak_performer"}))
+    day = date(2026, 11, 23)
+    barrier = threading.Barrier(6)
+    errors: list[BaseException] = []
+
+    def checkin(energy: int) -> None:
+        try:
+            barrier.wait()
+            with db.transaction() as session:
+                record_checkin(session, user_id, CheckinIn(date=day, energy=energy))
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=checkin, args=(1 + i % 5,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with db.transaction(write=False) as session:
+        rows = session.scalar(select(func.count()).where(CheckinRow.user_id == user_id))
+    assert rows == 1

@@ -7,8 +7,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import and_, bindparam, func, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import and_, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from habitloop.models import CheckinRow, ProfileRow, UserRow
@@ -81,24 +80,28 @@ def before_checkin(session: Session, user_id: UUID, day: date) -> BeforeCheckin 
     return BeforeCheckin(previous, row[5])
 
 
-def _upsert(dialect: Any) -> Any:
-    statement = dialect.insert(CHECKINS)
-    replaced = {
-        c.name: statement.excluded[c.name]
-        for c in CHECKINS.columns
-        if c.name not in ("user_id", "checkin_date", "created_at")
-    }
-    # A replaced check-in is a new one: it counts from now, as the row it replaces did.
-    replaced["created_at"] = func.now()
-    return statement.on_conflict_do_update(
-        index_elements=[CHECKINS.c.user_id, CHECKINS.c.checkin_date], set_=replaced
+_KEYS = ("user_id", "checkin_date")
+_CHANGED = [c.name for c in CHECKINS.columns if c.name not in (*_KEYS, "created_at")]
+_INSERT = insert(CHECKINS)
+# A replaced check-in is a new one: it counts from now, as the row it replaces did.
+_REPLACE = (
+    update(CHECKINS)
+    .where(
+        CHECKINS.c.user_id == bindparam("key_user_id"),
+        CHECKINS.c.checkin_date == bindparam("key_checkin_date"),
     )
+    .values({**{name: bindparam(name) for name in _CHANGED}, "created_at": func.now()})
+)
 
 
-_UPSERT = {"postgresql": _upsert(postgresql), "sqlite": _upsert(sqlite)}
-
-
-def replace_checkin(session: Session, values: dict[str, Any]) -> None:
-    """Store the day's check-in in one statement, replacing an earlier one for the same date."""
+def save_checkin(session: Session, values: dict[str, Any], *, replace: bool) -> None:
+    """Store the day's check-in, or with ``replace`` overwrite the one stored for its date.
+    (Plain statements, which SQLAlchemy caches compiled; its dialects' upserts it compiles
+    anew on every call. The caller holds the user's lock, so the choice cannot go stale.)"""
     connection = session.connection()
-    connection.execute(_UPSERT[connection.dialect.name], values)
+    if replace:
+        keys = {f"key_{name}": values[name] for name in _KEYS}
+        changes = {k: v for k, v in values.items() if k not in _KEYS}
+        connection.execute(_REPLACE, {**keys, **changes})
+    else:
+        connection.execute(_INSERT, [values])

@@ -12,12 +12,14 @@ from habitloop.core.modes import CheckinSignals, ModeDecision, ModeSource, decid
 from habitloop.core.profile_document import ledger_profile
 from habitloop.core.profile_view import recent_completion_rate
 from habitloop.core.vocab import Mode
+from habitloop.db import lock_user
 from habitloop.feedback.repository import load_ledger
 from habitloop.users.service import user_not_found
 
 
 def record_checkin(session: Session, user_id: UUID, data: CheckinIn) -> CheckinOut:
     """Store the day's check-in (a second one for the same date replaces the first)."""
+    lock_user(session, user_id)
     known = repo.before_checkin(session, user_id, data.date)
     if known is None:
         raise user_not_found(user_id)
@@ -29,7 +31,7 @@ def record_checkin(session: Session, user_id: UUID, data: CheckinIn) -> CheckinO
         completion_trend=completion_from_ledger(known.ledger, data.date),
         last_known=last_known,
     )
-    repo.replace_checkin(
+    repo.save_checkin(
         session,
         {
             "user_id": user_id,
@@ -43,6 +45,7 @@ def record_checkin(session: Session, user_id: UUID, data: CheckinIn) -> CheckinO
             "mode_source": decision.source.value,
             "mode_score": decision.score,
         },
+        replace=previous is not None and previous.checkin_date == data.date,
     )
     return CheckinOut(
         date=data.date, mode=decision.mode, mode_source=decision.source, mode_score=decision.score
