@@ -34,6 +34,7 @@ from habitloop.core.profile_document import from_document, to_document
 from habitloop.core.profile_view import (
     ProfileView,
     has_tried,
+    recent_completion_rate,
     task_exposure,
     task_last_answered,
     view,
@@ -331,12 +332,12 @@ def advance_phase(
     current = Phase(user.learning_phase)
     since = user.phase_since or today
     state = PhaseState(current, since, user.phase_locked, user.phase_completions)
-    seen = learning.view(today)
+    # The two counts the rule reads, without building the whole view.
     moved = advance(
         state,
         today=today,
-        completions=seen.completions,
-        completion_rate_7d=seen.completion_rate_7d,
+        completions=learning.profile.outcomes[Outcome.COMPLETED],
+        completion_rate_7d=recent_completion_rate(learning.profile, today),
         days_observed=(today - since).days + 1,
         rules=rules,
     )
@@ -353,15 +354,15 @@ def save(session: Session, learning: Learning) -> None:
         users_repo.save_phase(session, learning.user)
         learning.phase_moved = False
     if learning.dirty:
-        summary = learning.view(learning.today)
+        counts = learning.profile.outcomes
         repo.save_profile(
             session,
             learning.user.user_id,
             {
                 "state": to_document(learning.profile),
                 "settled_through": learning.settled_through,
-                "events": summary.events,
-                "completions": summary.completions,
+                "events": sum(counts.values()),
+                "completions": counts[Outcome.COMPLETED],
             },
             exists=learning.exists,
         )
