@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 from random import Random
 
@@ -8,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from habitloop.core.blocks import block_for
 from habitloop.core.library import load_library_file
 from habitloop.core.policies.bandit import (
     DRAWS,
@@ -23,15 +25,17 @@ from habitloop.core.policies.contextual import (
     FeatureSpace,
     Model,
     default_mean,
+    dense,
     population_prior,
     predict,
     sigmoid,
     update,
 )
-from habitloop.core.profile import archetype_priors, new_profile
+from habitloop.core.profile import apply, archetype_priors, new_profile
 from habitloop.core.profile_view import view
 from habitloop.core.scoring import ScoreWeights, score_table
 from habitloop.core.vocab import Archetype, Category, Mode, Outcome, Phase
+from habitloop.feedback.learning import event_for
 from habitloop.tasks.files import shipped_library_path
 
 LIBRARY = load_library_file(shipped_library_path("v1"))
@@ -186,3 +190,23 @@ def test_a_model_is_a_value() -> None:
     assert model == Model(model.mean.copy(), model.precision.copy(), model.ref, model.answers)
     with pytest.raises(ValueError, match="square"):
         Model(np.zeros(3), np.eye(2))
+
+
+def test_rows_are_the_candidates_features() -> None:
+    profile = new_profile(archetype_priors(LIBRARY, ARCHETYPE))
+    for task, outcome in ((CANDIDATES[1].task, Outcome.COMPLETED), (CANDIDATES[3].task, None)):
+        event = event_for(
+            task,
+            block=block_for(task),
+            day=DAY - timedelta(days=1),
+            outcome=outcome or Outcome.SKIPPED,
+            is_new=True,
+        )
+        profile = apply(profile, event, half_life_days=14.0)
+    last = {CANDIDATES[0].task.id: DAY - timedelta(days=2), CANDIDATES[2].task.id: DAY}
+    state = replace(state_for(PRIOR), view=view(profile, DAY), last_answered=last)
+    assert state.view.tried and state.view.task_stats
+    for mode in Mode:
+        rows = state.rows(CANDIDATES, mode)
+        expected = [dense(state.features(c, mode), len(SPACE)) for c in CANDIDATES]
+        assert rows.tolist() == [row.tolist() for row in expected]

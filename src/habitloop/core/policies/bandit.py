@@ -33,7 +33,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from habitloop.core.policies.base import Selection, SlotContext, draw_index
-from habitloop.core.policies.contextual import FeatureSpace, Model, dense, score, sigmoid
+from habitloop.core.policies.contextual import FeatureSpace, Model, sigmoid
 from habitloop.core.profile_view import ProfileView
 from habitloop.core.scoring import Candidate
 from habitloop.core.vocab import Mode, Outcome, Strategy
@@ -67,15 +67,26 @@ class BanditState:
     draws: NDArray[np.float64] | None = None
     last_answered: Mapping[UUID, date] = field(default_factory=dict)
 
-    def features(self, candidate: Candidate, mode: Mode) -> dict[int, float]:
-        stats = self.view.task_stats.get(candidate.task.id)
-        familiarity = stats.trials if stats is not None else 0.0
-        tried = candidate.task.id in self.view.tried
-        last = self.last_answered.get(candidate.task.id)
-        days_since = (self.day - last).days if last is not None else None
-        return self.space.encode(
-            candidate.task, mode, familiarity, tried, candidate.archetype_fit, None, days_since
+    def _learned(self, candidate: Candidate) -> tuple[float, bool, float, int | None]:
+        """(familiarity, tried, archetype fit, days since the last answer) of a candidate."""
+        task_id = candidate.task.id
+        stats = self.view.task_stats.get(task_id)
+        last = self.last_answered.get(task_id)
+        return (
+            stats.trials if stats is not None else 0.0,
+            task_id in self.view.tried,
+            candidate.archetype_fit,
+            (self.day - last).days if last is not None else None,
         )
+
+    def features(self, candidate: Candidate, mode: Mode) -> dict[int, float]:
+        familiarity, tried, fit, days_since = self._learned(candidate)
+        return self.space.encode(candidate.task, mode, familiarity, tried, fit, None, days_since)
+
+    def rows(self, candidates: Sequence[Candidate], mode: Mode) -> NDArray[np.float64]:
+        """``dense(features(...))`` of every candidate, one row each, built at once."""
+        learned = [self._learned(c) for c in candidates]
+        return self.space.rows([c.task for c in candidates], mode, learned)
 
 
 def draw_weights(model: Model, count: int, seed: int, temper: float = 1.0) -> NDArray[np.float64]:
@@ -121,18 +132,16 @@ class BanditPolicy:
         self, state: BanditState, candidates: Sequence[Candidate], context: SlotContext
     ) -> tuple[list[float], list[float]]:
         """(selection probabilities, expected completion under the posterior mean)."""
-        xs = [state.features(c, context.mode) for c in candidates]
-        means = [sigmoid(score(state.model.mean, x)) for x in xs]
+        rows = state.rows(candidates, context.mode)
+        means = [sigmoid(z) for z in (rows @ state.model.mean).tolist()]
         if len(candidates) == 1:
             return [1.0], means
         if state.draws is None or len(state.draws) == 0:
             wins = [0] * len(candidates)
             wins[max(range(len(means)), key=means.__getitem__)] = 1
         else:
-            size = state.draws.shape[1]
-            rows = np.stack([dense(x, size) for x in xs])
             winners = np.argmax(rows @ state.draws.T, axis=0)
-            wins = np.bincount(winners, minlength=len(xs)).tolist()
+            wins = np.bincount(winners, minlength=len(candidates)).tolist()
         total = sum(wins)
         return _bounded([w / total for w in wins], self.floor, self.cap), means
 
@@ -180,9 +189,8 @@ class GreedyPolicy:
     ) -> Selection:
         if not isinstance(state, BanditState):
             raise TypeError("the greedy policy needs a BanditState")
-        means = [
-            sigmoid(score(state.model.mean, state.features(c, context.mode))) for c in candidates
-        ]
+        rows = state.rows(candidates, context.mode)
+        means = [sigmoid(z) for z in (rows @ state.model.mean).tolist()]
         tie_draw = rng.random()
         top = max(means)
         best = [i for i, m in enumerate(means) if m >= top - 1e-12]

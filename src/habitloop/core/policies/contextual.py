@@ -47,7 +47,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 
@@ -70,6 +70,11 @@ class FeatureSpace:
 
     names: tuple[str, ...]
     index: Mapping[str, int]
+    # What of a task's row depends only on the task and the mode, kept per space: a plan
+    # scores about sixty candidates and the same tasks come back every day.
+    _fixed: dict[tuple[str, Mode], NDArray[np.float64]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     @classmethod
     def of(cls, library: Library) -> FeatureSpace:
@@ -117,6 +122,38 @@ class FeatureSpace:
         for tag in tags:
             x[index[f"tag={tag}"]] = 1.0 / math.sqrt(len(tags))
         return x
+
+    def rows(
+        self,
+        tasks: Sequence[Task],
+        mode: Mode,
+        learned: Sequence[tuple[float, bool, float, int | None]],
+    ) -> NDArray[np.float64]:
+        """``dense(encode(...))`` of many tasks at once, one row each, in their own time
+        blocks; ``learned`` holds each task's (familiarity, tried, archetype fit, days since)."""
+        rows = np.stack([self._fixed_row(task, mode) for task in tasks])
+        index = self.index
+        columns = [index[n] for n in ("familiarity", "untried", "recent", "archetype_fit")]
+        values = [
+            (
+                min(familiarity, MAX_FAMILIARITY) / MAX_FAMILIARITY,
+                0.0 if tried else 1.0,
+                0.5 ** (days_since / RECENT_HALF_LIFE_DAYS)
+                if days_since is not None and days_since >= 0
+                else 0.0,
+                fit,
+            )
+            for familiarity, tried, fit, days_since in learned
+        ]
+        rows[:, columns] = values
+        return rows
+
+    def _fixed_row(self, task: Task, mode: Mode) -> NDArray[np.float64]:
+        key = (task.slug, mode)
+        row = self._fixed.get(key)
+        if row is None:
+            row = self._fixed[key] = dense(self.encode(task, mode, 0.0, True, 0.0), len(self))
+        return row
 
 
 @lru_cache(maxsize=16)
