@@ -103,7 +103,7 @@ def test_feedback_statements_are_flat_from_one_to_365_days_of_history(
     short = statements_for_next_answer(db, settings, 1)
     long = statements_for_next_answer(db, settings, 365)
     assert len(short) == len(long), (short, long)
-    assert len(short) <= 11  # one read of the learned state; the pooled sums' row lock
+    assert len(short) <= 10  # the user and their learned state in one read
 
 
 def statements_for_next_checkin(db: Database, settings: Settings, history_days: int) -> list[str]:

@@ -144,11 +144,17 @@ def open_learning(
     today: date,
     *,
     bandit: bool = False,
+    rows: repo.LearningRows | None = None,
 ) -> Learning:
     """The user's profile as stored, or a new one from the archetype's priors; and the
     bandit's model with its population prior when ``bandit`` or when the user already has a
-    model (a user the bandit has served keeps it learning from every answer)."""
-    rows = repo.load_learning(session, user.user_id)
+    model (a user the bandit has served keeps it learning from every answer). ``rows`` are
+    the user's stored learning state when the caller has read them already."""
+    if rows is None:
+        found = repo.load_learning(session, user.user_id)
+        if found is None:
+            raise ValueError(f"user {user.user_id} is not stored")
+        rows = found[1]
     if rows.profile is not None:
         profile = from_document(rows.profile.state)
         learning = Learning(

@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 from habitloop.bandit.repository import MODELS, POPULATION
 from habitloop.models import FeedbackRow, PlanItemRow, ProfileRow
 from habitloop.models.base import table_of
-from habitloop.plans.repository import ItemRef
-from habitloop.users.repository import USERS
+from habitloop.plans.repository import REF_COLUMNS, ItemRef
+from habitloop.users.repository import USER_COLUMNS, USERS, User
 
 FEEDBACK = table_of(FeedbackRow)
 PROFILES = table_of(ProfileRow)
@@ -75,6 +75,36 @@ def by_items(session: Session, user_id: UUID, item_ids: list[UUID]) -> dict[UUID
     rows = session.connection().execute(_BY_ITEMS, {"user_id": user_id, "item_ids": item_ids})
     answers = (Answer(*row) for row in rows)
     return {a.plan_item_id: a for a in answers if a.plan_item_id is not None}
+
+
+_ANSWER_COLUMNS = [FEEDBACK.c[name] for name in Answer.__slots__]
+# A batch's items and their earlier answers, read together (an item has at most one answer).
+_ITEMS_ANSWERED = (
+    select(*REF_COLUMNS, *_ANSWER_COLUMNS)
+    .select_from(
+        ITEMS.outerjoin(
+            FEEDBACK,
+            and_(FEEDBACK.c.user_id == ITEMS.c.user_id, FEEDBACK.c.plan_item_id == ITEMS.c.item_id),
+        )
+    )
+    .where(
+        ITEMS.c.user_id == bindparam("user_id"),
+        ITEMS.c.item_id.in_(bindparam("item_ids", expanding=True)),
+    )
+)
+
+
+def items_answered(
+    session: Session, user_id: UUID, item_ids: list[UUID]
+) -> dict[UUID, tuple[ItemRef, Answer | None]]:
+    """The user's items among ``item_ids``, each with its answer if it has one."""
+    params = {"user_id": user_id, "item_ids": item_ids}
+    refs = len(REF_COLUMNS)
+    found: dict[UUID, tuple[ItemRef, Answer | None]] = {}
+    for row in session.connection().execute(_ITEMS_ANSWERED, params):
+        item = ItemRef(*row[:refs])
+        found[item.item_id] = (item, Answer(*row[refs:]) if row[refs] is not None else None)
+    return found
 
 
 def by_item(session: Session, user_id: UUID, item_id: UUID) -> Answer | None:
@@ -179,9 +209,10 @@ class LearningRows:
     population: tuple[Any, ...] | None
 
 
-# Every plan and answer of a learning strategy starts here: one statement, not three.
+# Every plan and answer of a learning strategy starts here: one statement, not four.
 _LEARNING = (
     select(
+        *USER_COLUMNS,
         PROFILES.c.user_id,
         PROFILES.c.state,
         PROFILES.c.settled_through,
@@ -204,12 +235,16 @@ _LEARNING = (
 )
 
 
-def load_learning(session: Session, user_id: UUID) -> LearningRows:
-    row = session.connection().execute(_LEARNING, {"user_id": user_id}).one()
-    return LearningRows(
-        StoredProfile(row[1], row[2]) if row[0] is not None else None,
-        tuple(row[4:8]) if row[3] is not None else None,
-        tuple(row[9:12]) if row[8] is not None else None,
+def load_learning(session: Session, user_id: UUID) -> tuple[User, LearningRows] | None:
+    """The user and what learning from them starts from (None when there is no such user)."""
+    row = session.connection().execute(_LEARNING, {"user_id": user_id}).first()
+    if row is None:
+        return None
+    user, rest = User(*row[: len(USER_COLUMNS)]), row[len(USER_COLUMNS) :]
+    return user, LearningRows(
+        StoredProfile(rest[1], rest[2]) if rest[0] is not None else None,
+        tuple(rest[4:8]) if rest[3] is not None else None,
+        tuple(rest[9:12]) if rest[8] is not None else None,
     )
 
 

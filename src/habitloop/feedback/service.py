@@ -26,7 +26,7 @@ from habitloop.plans.repository import ItemRef
 from habitloop.settings import Settings
 from habitloop.tasks.service import LibrarySource
 from habitloop.users.repository import User
-from habitloop.users.service import require_user
+from habitloop.users.service import user_not_found
 
 MAX_AHEAD = timedelta(days=1)
 Verdict = Literal["recorded", "duplicate", "updated"]
@@ -132,6 +132,7 @@ class Recorder:
         self._items: dict[tuple[UUID, UUID], ItemRef | None] = {}
         self._answers: dict[tuple[UUID, UUID], Answer | None] = {}
         self._pending: list[dict[str, Any]] = []
+        self._rows: dict[UUID, repo.LearningRows] = {}
 
     def _insert_pending(self) -> None:
         repo.add_many(self.session, self._pending)
@@ -145,16 +146,20 @@ class Recorder:
                 wanted.setdefault(event.user_id, []).append(event.plan_item_id)
         for user_id, item_ids in wanted.items():
             lock_user(self.session, user_id)  # before reading, as record() would
-            found = plans_repo.item_refs(self.session, user_id, item_ids)
-            answered = repo.by_items(self.session, user_id, item_ids)
+            found = repo.items_answered(self.session, user_id, item_ids)
             for item_id in item_ids:
-                self._items[(user_id, item_id)] = found.get(item_id)
-                self._answers[(user_id, item_id)] = answered.get(item_id)
+                item, answer = found.get(item_id, (None, None))
+                self._items[(user_id, item_id)] = item
+                self._answers[(user_id, item_id)] = answer
 
     def _user(self, user_id: UUID) -> User:
         if user_id not in self._users:
             lock_user(self.session, user_id)
-            self._users[user_id] = require_user(self.session, user_id)
+            # The user with their learned state: recording an answer nearly always learns.
+            found = repo.load_learning(self.session, user_id)
+            if found is None:
+                raise user_not_found(user_id)
+            self._users[user_id], self._rows[user_id] = found
         return self._users[user_id]
 
     def _learning_of(self, user: User, day: date) -> learn.Learning:
@@ -166,6 +171,7 @@ class Recorder:
                 self.settings.profile_half_life_days,
                 day,
                 bandit=self.settings.strategy is Strategy.BANDIT,
+                rows=self._rows.pop(user.user_id, None),
             )
         return self._learning[user.user_id]
 

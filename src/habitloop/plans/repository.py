@@ -196,12 +196,12 @@ class ItemRef:
     active: bool
 
 
-_REF_COLUMNS = [ITEMS.c[name] for name in ItemRef.__slots__]
-_REFS = select(*_REF_COLUMNS).where(
+REF_COLUMNS = [ITEMS.c[name] for name in ItemRef.__slots__]
+_REFS = select(*REF_COLUMNS).where(
     ITEMS.c.user_id == bindparam("user_id"),
     ITEMS.c.item_id.in_(bindparam("item_ids", expanding=True)),
 )
-_REF_FOR_TASK = select(*_REF_COLUMNS).where(
+_REF_FOR_TASK = select(*REF_COLUMNS).where(
     ITEMS.c.user_id == bindparam("user_id"),
     ITEMS.c.plan_date == bindparam("day"),
     ITEMS.c.task_id == bindparam("task_id"),

@@ -35,8 +35,8 @@ class User:
     phase_completions: int
 
 
-_COLUMNS = [USERS.c[name] for name in User.__slots__]
-_BY_ID = select(*_COLUMNS).where(USERS.c.user_id == bindparam("user_id"))
+USER_COLUMNS = [USERS.c[name] for name in User.__slots__]
+_BY_ID = select(*USER_COLUMNS).where(USERS.c.user_id == bindparam("user_id"))
 _UPDATE = update(USERS).where(USERS.c.user_id == bindparam("key_user_id"))
 
 
