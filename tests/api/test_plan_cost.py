@@ -92,9 +92,9 @@ def test_plan_statements_are_flat_from_one_to_365_days_of_history(
     short = statements_for_next_plan(db, settings, 1)
     long = statements_for_next_plan(db, settings, 365)
     assert len(short) == len(long), (short, long)
-    # The profile, the bandit's model and the archetype's pooled sums are read in one
-    # statement; the pooled sums are re-read under a row lock just before they are rewritten.
-    assert len(short) <= 18
+    # The user, their profile, the bandit's model and the archetype's pooled sums are read in
+    # one statement; the pooled sums are re-read under a row lock just before they are rewritten.
+    assert len(short) <= 17
 
 
 def test_feedback_statements_are_flat_from_one_to_365_days_of_history(

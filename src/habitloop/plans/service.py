@@ -18,12 +18,13 @@ from habitloop.core.vocab import Archetype, Category
 from habitloop.db import lock_user
 from habitloop.errors import NotFound
 from habitloop.feedback import learning as learn
+from habitloop.feedback.repository import LearningRows, load_learning
 from habitloop.plans import records, strategy
 from habitloop.plans import repository as repo
 from habitloop.plans.schemas import PlanIn, PlanOut
 from habitloop.settings import Settings
 from habitloop.tasks.service import LibrarySource
-from habitloop.users.service import require_user
+from habitloop.users.service import require_user, user_not_found
 
 
 @dataclass(frozen=True)
@@ -48,16 +49,23 @@ def generate_plan(
     """The day's plan: the stored one, or a new one written whole with its rotation and log."""
     started = perf_counter()
     lock_user(session, user_id)
-    user = require_user(session, user_id)
+    requested = request.strategy or settings.strategy
+    learned: LearningRows | None = None
+    if requested in strategy.LEARNING_STRATEGIES:  # the user and their learned state, one read
+        found = load_learning(session, user_id)
+        if found is None:
+            raise user_not_found(user_id)
+        user, learned = found
+    else:
+        user = require_user(session, user_id)
     existing = repo.plan_by_date(session, user_id, request.date)
     if existing is not None and not request.regenerate:
         return PlanResult(read_plan(session, existing), created=False)
 
-    requested = request.strategy or settings.strategy
     library = libraries.current(session)
     draw_seed = plan_seed(user_id, request.date, f"{settings.plan_seed_salt}|draws", 0)
     planning = strategy.prepare(
-        session, settings, library, user, requested, request.date, draw_seed
+        session, settings, library, user, requested, request.date, draw_seed, learned
     )
     mode = mode_for_day(session, user_id, request.date, request.mode)
     stored_rotation = repo.load_rotation(session, user_id, request.date, planning.rotation_days)

@@ -24,6 +24,7 @@ from habitloop.core.scoring import ScoreWeights, window_days
 from habitloop.core.vocab import Phase, Strategy
 from habitloop.errors import BadRequest
 from habitloop.feedback import learning as learn
+from habitloop.feedback.repository import LearningRows
 from habitloop.settings import Settings
 from habitloop.users.repository import User
 
@@ -77,8 +78,10 @@ def prepare(
     requested: Strategy,
     day: date,
     draw_seed: int = 0,
+    rows: LearningRows | None = None,
 ) -> Planning:
-    """Settle the user's unanswered days and move their phase when the strategy learns."""
+    """Settle the user's unanswered days and move their phase when the strategy learns
+    (``rows``: the user's stored learning state, when the caller has read it already)."""
     policy_for(requested, settings)  # refuse an unavailable strategy before any work
     phase = Phase(user.learning_phase)
     if requested in LEARNING_STRATEGIES and not settings.adaptive_learning_enabled:
@@ -99,6 +102,7 @@ def prepare(
         settings.profile_half_life_days,
         day,
         bandit=bandit or settings.strategy is Strategy.BANDIT,
+        rows=rows,
     )
     if bandit and learning.model is None and learning.prior is not None:
         # The user's first bandit plan starts their model, so it learns from every answer
