@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from habitloop.checkins.schemas import CheckinIn
 from habitloop.checkins.service import record_checkin
 from habitloop.db import Database
+from habitloop.feedback.repository import load_profile
 from habitloop.feedback.schemas import FeedbackIn
 from habitloop.feedback.service import record_feedback
 from habitloop.plans.schemas import PlanIn
@@ -37,8 +38,11 @@ def counting(engine: Engine) -> Iterator[list[str]]:
         event.remove(engine, "before_cursor_execute", record)
 
 
-def history(db: Database, settings: Settings, history_days: int) -> tuple[uuid.UUID, LibraryCache]:
-    """A user with a plan, a check-in and one answer on each of ``history_days`` days."""
+def history(
+    db: Database, settings: Settings, history_days: int, *, answers: bool = True
+) -> tuple[uuid.UUID, LibraryCache]:
+    """A user with a plan, a check-in and (unless not ``answers``) one answer on each of
+    ``history_days`` days."""
     user_id = uuid.uuid4()
     cache = LibraryCache()
     start = date(2025, 1, 1)
@@ -49,7 +53,8 @@ def history(db: Database, settings: Settings, history_days: int) -> tuple[uuid.U
         with db.transaction() as session:
             record_checkin(session, user_id, CheckinIn(date=day, energy=1 + offset % 5))
             plan = generate_plan(session, settings, cache, user_id, PlanIn(date=day)).plan
-            answer(session, settings, cache, user_id, plan.items[offset % 7].item_id, day)
+            if answers:
+                answer(session, settings, cache, user_id, plan.items[offset % 7].item_id, day)
     with db.transaction() as session:
         cache.current(session)  # warm, as a running worker is
     return user_id, cache
@@ -68,8 +73,10 @@ def answer(
     record_feedback(session, settings, cache, body, None, at)
 
 
-def statements_for_next_plan(db: Database, settings: Settings, history_days: int) -> list[str]:
-    user_id, cache = history(db, settings, history_days)
+def statements_for_next_plan(
+    db: Database, settings: Settings, history_days: int, *, answers: bool = True
+) -> list[str]:
+    user_id, cache = history(db, settings, history_days, answers=answers)
     day = date(2025, 1, 1) + timedelta(days=history_days)
     with counting(db.engine) as statements, db.transaction() as session:
         generate_plan(session, settings, cache, user_id, PlanIn(date=day))
@@ -93,8 +100,23 @@ def test_plan_statements_are_flat_from_one_to_365_days_of_history(
     long = statements_for_next_plan(db, settings, 365)
     assert len(short) == len(long), (short, long)
     # The user, their profile, the bandit's model and the archetype's pooled sums are read in
-    # one statement; the pooled sums are re-read under a row lock just before they are rewritten.
-    assert len(short) <= 17
+    # one statement. Yesterday's unanswered items are settled in memory only (the day's
+    # answers store them), so the plan writes no learned state.
+    assert len(short) <= 12
+
+
+def test_plans_of_a_user_who_stopped_answering_store_their_settlement(
+    db: Database, settings: Settings
+) -> None:
+    """A plan leaves only yesterday's unanswered items for the day's answers to settle; older
+    ones it stores, so a user who stopped answering never makes a plan read a growing span."""
+    days = 40
+    user_id, _ = history(db, settings, days, answers=False)
+    last = date(2025, 1, 1) + timedelta(days=days - 1)
+    with db.transaction(write=False) as session:
+        stored = load_profile(session, user_id)
+    assert stored is not None and stored.settled_through is not None
+    assert stored.settled_through >= last - timedelta(days=2)
 
 
 def test_feedback_statements_are_flat_from_one_to_365_days_of_history(
@@ -103,7 +125,9 @@ def test_feedback_statements_are_flat_from_one_to_365_days_of_history(
     short = statements_for_next_answer(db, settings, 1)
     long = statements_for_next_answer(db, settings, 365)
     assert len(short) == len(long), (short, long)
-    assert len(short) <= 10  # the user and their learned state in one read
+    # The user and their learned state in one read; yesterday's unanswered items settled and
+    # inserted with the answer; the pooled sums re-read under a row lock before the rewrite.
+    assert len(short) <= 11
 
 
 def statements_for_next_checkin(db: Database, settings: Settings, history_days: int) -> list[str]:

@@ -72,6 +72,9 @@ class Learning:
     dirty: bool = False
     settled_moved: bool = False
     phase_moved: bool = False
+    # Settled in memory only (``settle(store=False)``): the profile and model hold events
+    # that have no feedback rows, so they are not saved.
+    held: bool = False
     _views: dict[date, ProfileView] = field(default_factory=dict)
     _model_stored: Model | None = None
 
@@ -323,6 +326,8 @@ def settle(
         into.extend(rows)
     elif store:
         repo.add_many(session, rows)
+    else:
+        learning.held = True
     learning.settled_through = last_day
     # Nothing settled: only the date moves, and saving it needs no new profile document.
     learning.settled_moved = True
@@ -359,6 +364,8 @@ def save(session: Session, learning: Learning) -> None:
     if learning.phase_moved:
         users_repo.save_phase(session, learning.user)
         learning.phase_moved = False
+    if learning.held:
+        return
     if learning.dirty:
         counts = learning.profile.outcomes
         repo.save_profile(

@@ -133,6 +133,7 @@ class Recorder:
         self._answers: dict[tuple[UUID, UUID], Answer | None] = {}
         self._pending: list[dict[str, Any]] = []
         self._rows: dict[UUID, repo.LearningRows] = {}
+        self._answering: dict[UUID, set[UUID]] = {}
 
     def _insert_pending(self) -> None:
         repo.add_many(self.session, self._pending)
@@ -147,6 +148,7 @@ class Recorder:
         for user_id, item_ids in wanted.items():
             lock_user(self.session, user_id)  # before reading, as record() would
             found = repo.items_answered(self.session, user_id, item_ids)
+            self._answering.setdefault(user_id, set()).update(item_ids)
             for item_id in item_ids:
                 item, answer = found.get(item_id, (None, None))
                 self._items[(user_id, item_id)] = item
@@ -172,6 +174,16 @@ class Recorder:
                 day,
                 bandit=self.settings.strategy is Strategy.BANDIT,
                 rows=self._rows.pop(user.user_id, None),
+            )
+            # Earlier days' unanswered items are settled before this day's answers are learned
+            # from, in the order the day's plan saw them; items answered here are not.
+            learn.settle(
+                self.session,
+                self._learning[user.user_id],
+                self.library,
+                before=day,
+                answered=self._answering.get(user.user_id, set()),
+                into=self._pending,
             )
         return self._learning[user.user_id]
 
@@ -216,6 +228,8 @@ class Recorder:
         ):
             return Recorded(FeedbackOut(feedback_id=existing.feedback_id, status="duplicate"), 200)
 
+        if target.item is not None:
+            self._answering.setdefault(user.user_id, set()).add(target.item.item_id)
         learning = self._learning_of(user, local_day)
         saved = learning.snapshot()
         try:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from random import Random
 
 import structlog
@@ -104,11 +104,17 @@ def prepare(
         bandit=bandit or settings.strategy is Strategy.BANDIT,
         rows=rows,
     )
-    if bandit and learning.model is None and learning.prior is not None:
+    starts_model = bandit and learning.model is None and learning.prior is not None
+    if starts_model:
         # The user's first bandit plan starts their model, so it learns from every answer
         # from now on, also where the bandit is not the default strategy.
         learning.model = learning.prior
-    learn.settle(session, learning, library, before=day)
+    # Yesterday's unanswered items are settled in memory only: the day's answers settle them
+    # for good, in their own insert, so a plan writes no learned state on a normal day. Older
+    # ones are stored now, so a user who stopped answering costs the next plans no more.
+    pending = learning.settled_through
+    held = pending is not None and pending >= day - timedelta(days=2) and not starts_model
+    learn.settle(session, learning, library, before=day, store=not held)
     phase = learn.advance_phase(learning, day, PhaseRules()).phase
     # The phase windows are the adaptive strategy's hand-set exploration schedule; the bandit
     # learns how fast each user tires of a task (recency and familiarity features) and keeps
