@@ -54,6 +54,7 @@ from habitloop.feedback import repository as repo
 from habitloop.plans.repository import ItemRef
 from habitloop.users import repository as users_repo
 from habitloop.users.repository import User
+from habitloop.users.service import user_not_found
 
 
 @dataclass
@@ -139,6 +140,14 @@ class Learning:
         return self._views[today]
 
 
+def require_learner(session: Session, user_id: UUID) -> tuple[User, repo.LearningRows]:
+    """The user with their stored learning state, in one read; 404 when there is no user."""
+    found = repo.load_learning(session, user_id)
+    if found is None:
+        raise user_not_found(user_id)
+    return found
+
+
 def open_learning(
     session: Session,
     user: User,
@@ -154,10 +163,7 @@ def open_learning(
     model (a user the bandit has served keeps it learning from every answer). ``rows`` are
     the user's stored learning state when the caller has read them already."""
     if rows is None:
-        found = repo.load_learning(session, user.user_id)
-        if found is None:
-            raise ValueError(f"user {user.user_id} is not stored")
-        rows = found[1]
+        rows = require_learner(session, user.user_id)[1]
     if rows.profile is not None:
         profile = from_document(rows.profile.state)
         learning = Learning(

@@ -26,7 +26,6 @@ from habitloop.plans.repository import ItemRef
 from habitloop.settings import Settings
 from habitloop.tasks.service import LibrarySource
 from habitloop.users.repository import User
-from habitloop.users.service import user_not_found
 
 MAX_AHEAD = timedelta(days=1)
 Verdict = Literal["recorded", "duplicate", "updated"]
@@ -158,10 +157,7 @@ class Recorder:
         if user_id not in self._users:
             lock_user(self.session, user_id)
             # The user with their learned state: recording an answer nearly always learns.
-            found = repo.load_learning(self.session, user_id)
-            if found is None:
-                raise user_not_found(user_id)
-            self._users[user_id], self._rows[user_id] = found
+            self._users[user_id], self._rows[user_id] = learn.require_learner(self.session, user_id)
         return self._users[user_id]
 
     def _learning_of(self, user: User, day: date) -> learn.Learning:

@@ -18,13 +18,13 @@ from habitloop.core.vocab import Archetype, Category
 from habitloop.db import lock_user
 from habitloop.errors import NotFound
 from habitloop.feedback import learning as learn
-from habitloop.feedback.repository import LearningRows, load_learning
+from habitloop.feedback.repository import LearningRows
 from habitloop.plans import records, strategy
 from habitloop.plans import repository as repo
 from habitloop.plans.schemas import PlanIn, PlanOut
 from habitloop.settings import Settings
 from habitloop.tasks.service import LibrarySource
-from habitloop.users.service import require_user, user_not_found
+from habitloop.users.service import require_user
 
 
 @dataclass(frozen=True)
@@ -51,11 +51,8 @@ def generate_plan(
     lock_user(session, user_id)
     requested = request.strategy or settings.strategy
     learned: LearningRows | None = None
-    if requested in strategy.LEARNING_STRATEGIES:  # the user and their learned state, one read
-        found = load_learning(session, user_id)
-        if found is None:
-            raise user_not_found(user_id)
-        user, learned = found
+    if requested in strategy.LEARNING_STRATEGIES:
+        user, learned = learn.require_learner(session, user_id)
     else:
         user = require_user(session, user_id)
     existing = repo.plan_by_date(session, user_id, request.date)
