@@ -152,7 +152,9 @@ class FeatureSpace:
         key = (task.slug, mode)
         row = self._fixed.get(key)
         if row is None:
-            row = self._fixed[key] = dense(self.encode(task, mode, 0.0, True, 0.0), len(self))
+            row = dense(self.encode(task, mode, 0.0, True, 0.0), len(self))
+            row.setflags(write=False)  # shared by every plan of this library
+            self._fixed[key] = row
         return row
 
 
