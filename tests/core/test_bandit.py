@@ -35,7 +35,7 @@ from habitloop.core.profile import apply, archetype_priors, new_profile
 from habitloop.core.profile_view import view
 from habitloop.core.scoring import ScoreWeights, score_table
 from habitloop.core.vocab import Archetype, Category, Mode, Outcome, Phase
-from habitloop.feedback.learning import event_for
+from habitloop.feedback.events import event_for
 from habitloop.tasks.files import shipped_library_path
 
 LIBRARY = load_library_file(shipped_library_path("v1"))

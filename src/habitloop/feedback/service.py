@@ -17,6 +17,7 @@ from habitloop.core.profile_view import has_tried
 from habitloop.core.vocab import Mode, Outcome, Strategy, TimeBlock
 from habitloop.db import lock_user
 from habitloop.errors import BadRequest, Conflict, FeatureDisabled, NotFound
+from habitloop.feedback import events
 from habitloop.feedback import learning as learn
 from habitloop.feedback import repository as repo
 from habitloop.feedback.repository import Answer
@@ -248,8 +249,8 @@ class Recorder:
         """Retract the earlier answer, write this one, then learn from it."""
         user, outcome = learning.user, body.outcome
         if existing is not None:
-            old = learn.event_from_document(existing.event)
-            old_features, old_predicted = learn.features_from_document(
+            old = events.event_from_document(existing.event)
+            old_features, old_predicted = events.features_from_document(
                 existing.event, learning.space
             )
             learning.apply(old, sign=-1, features=old_features, predicted=old_predicted)
@@ -259,7 +260,7 @@ class Recorder:
         mode = Mode(target.item.mode) if target.item is not None else Mode.MEDIUM
         features = learning.features(target.task, target.block, mode, target.day)
         predicted = learning.predict(features, target.day)
-        event = learn.event_for(
+        event = events.event_for(
             target.task,
             block=target.block,
             day=target.day,
@@ -269,7 +270,7 @@ class Recorder:
             skip_reason=body.skip_reason,
             keep=body.continue_preference,
         )
-        document = learn.event_document(event, features, learning.space, predicted)
+        document = events.event_document(event, features, learning.space, predicted)
         fields = _row_fields(body, occurred, target, key)
         verdict: Verdict
         if existing is not None:
