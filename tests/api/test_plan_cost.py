@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from habitloop.checkins.schemas import CheckinIn
 from habitloop.checkins.service import record_checkin
 from habitloop.db import Database
-from habitloop.feedback.repository import load_profile
+from habitloop.feedback.repository import load_learning
 from habitloop.feedback.schemas import FeedbackIn
 from habitloop.feedback.service import record_feedback
 from habitloop.plans.schemas import PlanIn
@@ -114,7 +114,8 @@ def test_plans_of_a_user_who_stopped_answering_store_their_settlement(
     user_id, _ = history(db, settings, days, answers=False)
     last = date(2025, 1, 1) + timedelta(days=days - 1)
     with db.transaction(write=False) as session:
-        stored = load_profile(session, user_id)
+        found = load_learning(session, user_id)
+        stored = found[1].profile if found is not None else None
     assert stored is not None and stored.settled_through is not None
     assert stored.settled_through >= last - timedelta(days=2)
 

@@ -13,7 +13,7 @@ from habitloop.checkins.service import recent_completion, record_checkin
 from habitloop.core.profile_document import from_document
 from habitloop.core.profile_view import recent_completion_rate
 from habitloop.db import Database
-from habitloop.feedback.repository import load_profile
+from habitloop.feedback.repository import load_learning
 from habitloop.feedback.schemas import FeedbackIn
 from habitloop.feedback.service import record_feedback
 from habitloop.models import CheckinRow
@@ -44,7 +44,8 @@ def test_completion_trend_from_the_ledger_equals_the_whole_profiles(
                 record_feedback(session, settings, cache, body, None, at)
     today = start + timedelta(days=5)
     with db.transaction() as session:
-        stored = load_profile(session, user_id)
+        found = load_learning(session, user_id)
+        stored = found[1].profile if found is not None else None
         assert stored is not None
         expected = recent_completion_rate(from_document(stored.state), today)
         assert expected is not None

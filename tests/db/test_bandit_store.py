@@ -8,15 +8,25 @@ from datetime import date
 import numpy as np
 import pytest
 from sqlalchemy import insert
+from sqlalchemy.orm import Session
 
 from habitloop.bandit import repository as repo
 from habitloop.core.policies.contextual import PRIOR_PRECISION, FeatureSpace, Model
 from habitloop.db import Database
+from habitloop.feedback.repository import load_learning
 from habitloop.models import BanditModelRow
 from habitloop.settings import Settings
 from habitloop.tasks.service import LibraryCache
 from habitloop.users.schemas import UserIn
 from habitloop.users.service import put_user
+
+
+def stored_model(session: Session, user_id: uuid.UUID, space: FeatureSpace) -> Model | None:
+    """The model as a plan or an answer reads it: with the user, in one statement."""
+    found = load_learning(session, user_id)
+    assert found is not None
+    row = found[1].model
+    return repo.model_of(space, row) if row is not None else None
 
 
 def test_models_and_population_round_trip(db: Database, settings: Settings) -> None:
@@ -32,17 +42,17 @@ def test_models_and_population_round_trip(db: Database, settings: Settings) -> N
         4.5,
     )
     with db.transaction() as session:
-        assert repo.load_model(session, user_id, space) is None
+        assert stored_model(session, user_id, space) is None
         repo.save_model(session, user_id, space, model, exists=False)
         before, users_before = repo.population(session, "connected_explorer", space)
         repo.add_to_population(session, "connected_explorer", space, [1.0] * size, users=1)
     with db.transaction() as session:
-        assert repo.load_model(session, user_id, space) == model
+        assert stored_model(session, user_id, space) == model
         changed = Model(model.mean, model.precision, date(2026, 3, 2), 5.0)
         repo.save_model(session, user_id, space, changed, exists=True)
         repo.add_to_population(session, "connected_explorer", space, [0.5] * size, users=0)
     with db.transaction(write=False) as session:
-        assert repo.load_model(session, user_id, space) == changed
+        assert stored_model(session, user_id, space) == changed
         after, users_after = repo.population(session, "connected_explorer", space)
     assert users_after == users_before + 1
     assert after == pytest.approx([b + 1.5 for b in before])
@@ -64,8 +74,8 @@ def test_a_full_precision_matrix_follows_its_feature_names(db: Database) -> None
     names = (*(n for n in space.names if n != dropped), "tag=brand-new")
     later = FeatureSpace(names, {n: i for i, n in enumerate(names)})
     with db.transaction(write=False) as session:
-        assert repo.load_model(session, user_id, space) == model
-        moved = repo.load_model(session, user_id, later)
+        assert stored_model(session, user_id, space) == model
+        moved = stored_model(session, user_id, later)
     assert moved is not None
     old, new = space.index, later.index
     a, b = old["bias"], old["duration"]
@@ -87,7 +97,7 @@ def test_a_row_with_only_the_diagonal_still_loads(db: Database) -> None:
             [{"user_id": user_id, "weights": weights, "ref": None, "answers": 3.0}],
         )
     with db.transaction(write=False) as session:
-        model = repo.load_model(session, user_id, space)
+        model = stored_model(session, user_id, space)
     assert model is not None
     bias = space.index["bias"]
     expected = np.eye(len(space)) * PRIOR_PRECISION

@@ -62,9 +62,6 @@ def _precision(
 MODELS = table_of(BanditModelRow)
 POPULATION = table_of(BanditPopulationRow)
 # Read and written in every bandit plan and answer: built once and run on the connection.
-_MODEL = select(MODELS.c.weights, MODELS.c.ref, MODELS.c.answers, MODELS.c.precision).where(
-    MODELS.c.user_id == bindparam("user_id")
-)
 _UPDATE_MODEL = (
     update(MODELS)
     .where(MODELS.c.user_id == bindparam("key_user_id"))
@@ -89,11 +86,6 @@ def _no_clash_insert(dialect: str) -> Any:
 
 
 _FIRST_POPULATION = {name: _no_clash_insert(name) for name in ("postgresql", "sqlite")}
-
-
-def load_model(session: Session, user_id: UUID, space: FeatureSpace) -> Model | None:
-    row = session.connection().execute(_MODEL, {"user_id": user_id}).first()
-    return model_of(space, tuple(row)) if row is not None else None
 
 
 def model_of(space: FeatureSpace, row: tuple[Any, ...]) -> Model:

@@ -174,9 +174,6 @@ class StoredProfile:
     settled_through: date | None
 
 
-_PROFILE = select(PROFILES.c.state, PROFILES.c.settled_through).where(
-    PROFILES.c.user_id == bindparam("user_id")
-)
 # Only the ledger, extracted by the database: the check-in needs the week's completion rate,
 # and parsing the whole document for it cost more than the rest of the check-in.
 _LEDGER = select(PROFILES.c.state["ledger"]).where(PROFILES.c.user_id == bindparam("user_id"))
@@ -246,11 +243,6 @@ def load_learning(session: Session, user_id: UUID) -> tuple[User, LearningRows] 
         tuple(rest[4:8]) if rest[3] is not None else None,
         tuple(rest[9:12]) if rest[8] is not None else None,
     )
-
-
-def load_profile(session: Session, user_id: UUID) -> StoredProfile | None:
-    row = session.connection().execute(_PROFILE, {"user_id": user_id}).first()
-    return StoredProfile(row[0], row[1]) if row is not None else None
 
 
 def load_ledger(session: Session, user_id: UUID) -> dict[str, Any] | None:
