@@ -496,7 +496,7 @@ def test_static_reason_names_the_template() -> None:
 def test_fallback_reason_explains_the_repeat() -> None:
     rotation = {
         group: record_use(None, group, Category.SLEEP, START - timedelta(days=1))
-        for group in LIBRARY.groups(Category.SLEEP)
+        for group in dict.fromkeys(t.variation_group for t in LIBRARY.by_category[Category.SLEEP])
     }
     inp = plan_input(rotation=rotation, categories=(Category.SLEEP,), hours=24)
     (item,) = plan(inp).items

@@ -163,12 +163,6 @@ class Library:
     def active_count(self) -> int:
         return sum(1 for t in self.tasks if t.active)
 
-    def groups(self, category: Category) -> dict[str, tuple[Task, ...]]:
-        grouped: dict[str, list[Task]] = defaultdict(list)
-        for task in self.by_category.get(category, ()):
-            grouped[task.variation_group].append(task)
-        return {g: tuple(ts) for g, ts in grouped.items()}
-
     def to_document(self) -> dict[str, Any]:
         return {"version": self.version, "tasks": [t.to_document() for t in self.tasks]}
 

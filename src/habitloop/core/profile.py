@@ -304,12 +304,7 @@ def _ledger(ledger: Ledger, day: date, value: float, sign: int) -> dict[date, tu
 def apply(
     profile: Profile, event: FeedbackEvent, *, half_life_days: float, sign: int = 1
 ) -> Profile:
-    if sign not in (1, -1):
-        raise ValueError("sign must be +1 (apply) or -1 (retract)")
-    if not (half_life_days > 0 and math.isfinite(half_life_days)):
-        raise ValueError("half_life_days must be a positive number")
-    if event.rating is not None and not 1 <= event.rating <= 5:
-        raise ValueError("a rating lies in 1..5")
+    _check_event(event, half_life_days, sign)
     hl, day, outcome = half_life_days, event.day, event.outcome
     value, weight = OUTCOME_VALUE_WEIGHT[outcome]
 
@@ -320,28 +315,8 @@ def apply(
     tags: Mapping[str, Decayed] = profile.tags
     for tag in dict.fromkeys(event.tags):
         tags = bump(tags, tag)
-
-    rated, rating = int(event.rating is not None), event.rating or 0
-    old = profile.tasks.get(event.task_id, TaskRecord())
-    task = TaskRecord(
-        old.outcomes.add(day, value, weight, sign, hl),
-        old.ratings + sign * rated,
-        old.rating_sum + sign * rating,
-        old.completions + sign * int(outcome is Outcome.COMPLETED),
-        old.partials + sign * int(outcome is Outcome.PARTIAL),
-    )
-    _checked(task.ratings, task.rating_sum, task.completions, task.partials)
-
-    voice = profile.voices.get(event.category, CategoryVoice())
-    voice = CategoryVoice(
-        voice.ratings + sign * rated,
-        voice.rating_sum + sign * rating,
-        voice.yes + sign * int(event.keep is ContinuePreference.YES),
-        voice.maybe + sign * int(event.keep is ContinuePreference.MAYBE),
-        voice.no + sign * int(event.keep is ContinuePreference.NO),
-    )
-    _checked(voice.ratings, voice.rating_sum, voice.yes, voice.maybe, voice.no)
-
+    task = _task_record(profile.tasks.get(event.task_id, TaskRecord()), event, sign, hl)
+    voice = _voice(profile.voices.get(event.category, CategoryVoice()), event, sign)
     outcomes = dict(profile.outcomes)
     outcomes[outcome] = outcomes.get(outcome, 0) + sign
     _checked(*outcomes.values())
@@ -370,3 +345,39 @@ def apply(
         voices=_updated(profile.voices, event.category, voice, voice == CategoryVoice()),
         outcomes=outcomes,
     )
+
+
+def _check_event(event: FeedbackEvent, half_life_days: float, sign: int) -> None:
+    if sign not in (1, -1):
+        raise ValueError("sign must be +1 (apply) or -1 (retract)")
+    if not (half_life_days > 0 and math.isfinite(half_life_days)):
+        raise ValueError("half_life_days must be a positive number")
+    if event.rating is not None and not 1 <= event.rating <= 5:
+        raise ValueError("a rating lies in 1..5")
+
+
+def _task_record(old: TaskRecord, event: FeedbackEvent, sign: int, hl: float) -> TaskRecord:
+    value, weight = OUTCOME_VALUE_WEIGHT[event.outcome]
+    rated, rating = int(event.rating is not None), event.rating or 0
+    task = TaskRecord(
+        old.outcomes.add(event.day, value, weight, sign, hl),
+        old.ratings + sign * rated,
+        old.rating_sum + sign * rating,
+        old.completions + sign * int(event.outcome is Outcome.COMPLETED),
+        old.partials + sign * int(event.outcome is Outcome.PARTIAL),
+    )
+    _checked(task.ratings, task.rating_sum, task.completions, task.partials)
+    return task
+
+
+def _voice(voice: CategoryVoice, event: FeedbackEvent, sign: int) -> CategoryVoice:
+    rated, rating = int(event.rating is not None), event.rating or 0
+    voice = CategoryVoice(
+        voice.ratings + sign * rated,
+        voice.rating_sum + sign * rating,
+        voice.yes + sign * int(event.keep is ContinuePreference.YES),
+        voice.maybe + sign * int(event.keep is ContinuePreference.MAYBE),
+        voice.no + sign * int(event.keep is ContinuePreference.NO),
+    )
+    _checked(voice.ratings, voice.rating_sum, voice.yes, voice.maybe, voice.no)
+    return voice

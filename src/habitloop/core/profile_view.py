@@ -116,8 +116,8 @@ def _streaks(days: list[date], today: date) -> tuple[int, int]:
     return current, max(length for _, length in chains)
 
 
-def _smoothed(acc: Decayed, prior: float, today: date, half_life: float | None) -> float:
-    amount, weight = acc.at(today, half_life)
+def _smoothed(acc: Decayed | None, prior: float, today: date, half_life: float | None) -> float:
+    amount, weight = (acc or Decayed()).at(today, half_life)
     return min(max((PRIOR_STRENGTH * prior + amount) / (PRIOR_STRENGTH + weight), 0.0), 1.0)
 
 
@@ -130,30 +130,58 @@ def _favourite(stats: TaskStats) -> bool:
     return score >= FAVOURITE_AT - EPS
 
 
-def view(profile: Profile, today: date) -> ProfileView:
+def _category_affinity(profile: Profile, today: date) -> dict[Category, float]:
+    # Every category gets a value, so a plan can rank one the user has never answered about.
+    priors, hl = profile.priors.category, profile.half_life_days
+    return {
+        c: _smoothed(profile.categories.get(c), priors.get(c, NEUTRAL_PRIOR), today, hl)
+        for c in Category
+    }
+
+
+def _time_of_day(profile: Profile, today: date) -> dict[TimeBlock, float]:
     hl = profile.half_life_days
+    return {b: _smoothed(profile.time_blocks.get(b), NEUTRAL_PRIOR, today, hl) for b in TimeBlock}
 
-    def smoothed(acc: Decayed | None, prior: float) -> float:
-        return _smoothed(acc or Decayed(), prior, today, hl)
 
-    priors = profile.priors
-    amount, weight = profile.difficulty.at(today, hl)
-    tolerance = (TOLERANCE_PRIOR_WEIGHT * priors.difficulty_tolerance + amount) / (
+def _tag_affinity(profile: Profile, today: date) -> dict[str, float]:
+    # Only tags seen in answers: an unseen tag adds nothing to a task's estimate.
+    hl = profile.half_life_days
+    return {t: _smoothed(acc, NEUTRAL_PRIOR, today, hl) for t, acc in profile.tags.items()}
+
+
+def _difficulty_tolerance(profile: Profile, today: date) -> float:
+    # Its own prior weight and range (0..MAX_LEVEL): a level, not a rate like the affinities.
+    amount, weight = profile.difficulty.at(today, profile.half_life_days)
+    tolerance = (TOLERANCE_PRIOR_WEIGHT * profile.priors.difficulty_tolerance + amount) / (
         TOLERANCE_PRIOR_WEIGHT + weight
     )
-    r_new = smoothed(profile.new_tasks, NEUTRAL_PRIOR)
-    variety = 0.5 + (r_new - smoothed(profile.repeat_tasks, NEUTRAL_PRIOR)) / 2
+    return min(max(tolerance, 0.0), MAX_LEVEL)
 
-    def within(days: int) -> dict[date, tuple[int, float]]:
-        start = today - timedelta(days=days - 1)
-        return {d: v for d, v in profile.ledger.items() if start <= d <= today}
 
-    kept = within(DAYS_KEPT)
-    counting = sorted(d for d, (_, value) in kept.items() if value > 0)
+def _variety_seeking(profile: Profile, today: date) -> float:
+    # 0.5 is indifference; above it new tasks go better than repeats.
+    hl = profile.half_life_days
+    r_new = _smoothed(profile.new_tasks, NEUTRAL_PRIOR, today, hl)
+    variety = 0.5 + (r_new - _smoothed(profile.repeat_tasks, NEUTRAL_PRIOR, today, hl)) / 2
+    return min(max(variety, 0.0), 1.0)
+
+
+def _counting_days(profile: Profile, today: date) -> list[date]:
+    """The kept ledger days that count towards streaks and consistency, oldest first."""
+    start = today - timedelta(days=DAYS_KEPT - 1)
+    return sorted(
+        d for d, (_, value) in profile.ledger.items() if start <= d <= today and value > 0
+    )
+
+
+def _consistency(counting: list[date], today: date) -> float:
     fortnight = today - timedelta(days=CONSISTENCY_DAYS - 1)
-    week = within(RATE_DAYS).values()
-    week_items = sum(items for items, _ in week)
+    return sum(1 for d in counting if d >= fortnight) / CONSISTENCY_DAYS
 
+
+def _friction(profile: Profile) -> dict[Category, float]:
+    # A category nobody rated or answered the keep question for has no friction, not zero.
     friction: dict[Category, float] = {}
     for category, voice in profile.voices.items():
         answers = voice.yes + voice.maybe + voice.no
@@ -164,30 +192,37 @@ def view(profile: Profile, today: date) -> ProfileView:
             voice.no / answers if answers else None,
             voice.maybe / answers if answers else None,
         )
+    return friction
 
+
+def _task_stats(profile: Profile, today: date) -> dict[UUID, TaskStats]:
+    hl = profile.half_life_days
     stats: dict[UUID, TaskStats] = {}
     for task_id, record in profile.tasks.items():
         successes, trials = record.outcomes.at(today, hl)
         stats[task_id] = TaskStats(
             trials, successes, record.ratings, record.rating_sum, record.completions
         )
+    return stats
 
+
+def view(profile: Profile, today: date) -> ProfileView:
+    counting = _counting_days(profile, today)
+    current, longest = _streaks(counting, today)
+    friction = _friction(profile)
+    stats = _task_stats(profile, today)
+    tried = frozenset(t for t in profile.tasks if has_tried(profile, t))
     counts = profile.outcomes
     events = sum(counts.values())
     completed, partial = counts[Outcome.COMPLETED], counts[Outcome.PARTIAL]
     no_response = counts[Outcome.NO_RESPONSE]
-    current, longest = _streaks(counting, today)
-    tried = frozenset(t for t, r in profile.tasks.items() if r.completions + r.partials > 0)
     return ProfileView(
-        category_affinity={
-            c: smoothed(profile.categories.get(c), priors.category.get(c, NEUTRAL_PRIOR))
-            for c in Category
-        },
-        time_of_day={b: smoothed(profile.time_blocks.get(b), NEUTRAL_PRIOR) for b in TimeBlock},
-        tag_affinity={t: smoothed(acc, NEUTRAL_PRIOR) for t, acc in profile.tags.items()},
-        difficulty_tolerance=min(max(tolerance, 0.0), MAX_LEVEL),
-        variety_seeking=min(max(variety, 0.0), 1.0),
-        consistency=sum(1 for d in counting if d >= fortnight) / CONSISTENCY_DAYS,
+        category_affinity=_category_affinity(profile, today),
+        time_of_day=_time_of_day(profile, today),
+        tag_affinity=_tag_affinity(profile, today),
+        difficulty_tolerance=_difficulty_tolerance(profile, today),
+        variety_seeking=_variety_seeking(profile, today),
+        consistency=_consistency(counting, today),
         streak_current=current,
         streak_longest=longest,
         friction=friction,
@@ -201,8 +236,9 @@ def view(profile: Profile, today: date) -> ProfileView:
         skips=counts[Outcome.SKIPPED],
         no_responses=no_response,
         completion_rate=(completed + 0.5 * partial) / events if events else None,
-        completion_rate_7d=sum(v for _, v in week) / week_items if week_items else None,
+        completion_rate_7d=recent_completion_rate(profile, today),
         unique_tasks_tried=len(tried),
+        # No-responses say nothing about the user's tastes, so they add no confidence.
         confidence=1.0 - math.exp(-(events - no_response) / CONFIDENCE_SCALE),
     )
 

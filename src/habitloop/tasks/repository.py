@@ -74,11 +74,6 @@ def all_tasks(session: Session) -> list[Task]:
     return [row_to_task(r) for r in rows]
 
 
-def get_task(session: Session, task_id: UUID) -> Task | None:
-    row = session.get(TaskRow, task_id)
-    return row_to_task(row) if row else None
-
-
 def upsert_tasks(session: Session, tasks: Iterable[Task]) -> tuple[int, int]:
     """Insert new tasks and overwrite existing ones by id; returns (inserted, updated)."""
     tasks = list(tasks)
