@@ -75,7 +75,7 @@ def core_only(settings: Settings, repeat: int) -> list[float]:
         rotation={},
         rotation_days=window_days(settings.rotation_threshold_hours),
     )
-    return timed(lambda: build_plan(library, inp, policy, Random(1), weights), repeat)
+    return timed(lambda: build_plan(library, inp, policy, None, Random(1), weights), repeat)
 
 
 def _answer_all(
@@ -89,7 +89,14 @@ def _answer_all(
         for k, item in enumerate(plan.items)
     ]  # fmt: skip
     with db.transaction() as session:
-        record_batch(session, settings, cache, BatchIn(events=events), lambda _: None, at)
+        record_batch(
+            session,
+            settings=settings,
+            library_cache=cache,
+            batch=BatchIn(events=events),
+            authorise=lambda _: None,
+            now=at,
+        )
 
 
 def in_process(
@@ -100,14 +107,18 @@ def in_process(
     cache = LibraryCache()
     user_id = uuid.uuid4()
     with db.transaction() as session:
-        put_user(session, user_id, UserIn.model_validate({"archetype": "peak_performer"}))
+        put_user(
+            session, user_id=user_id, data=UserIn.model_validate({"archetype": "peak_performer"})
+        )
     plans, answers = [], []
     for offset in range(history + repeat):
         day = START + timedelta(days=offset)
         started = time.perf_counter()
         with db.transaction() as session:
             request = PlanIn(date=day, strategy=strategy)
-            plan = generate_plan(session, settings, cache, user_id, request).plan
+            plan = generate_plan(
+                session, settings=settings, library_cache=cache, user_id=user_id, request=request
+            ).plan
         planned = time.perf_counter()
         _answer_all(db, settings, cache, user_id, plan)
         if offset >= history:

@@ -13,11 +13,14 @@ import uuid
 from datetime import date, timedelta
 from pathlib import Path
 
-from habitloop import Engine
+from habitloop import Habitloop
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory() as tmp, Engine(f"sqlite:///{Path(tmp) / 'demo.db'}") as hl:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        Habitloop(f"sqlite:///{Path(tmp) / 'demo.db'}") as hl,
+    ):
         ana = uuid.uuid4()
         hl.put_user(ana, {"archetype": "Connected Explorer"})
         start = date(2026, 3, 1)

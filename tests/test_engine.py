@@ -9,18 +9,18 @@ from pathlib import Path
 
 import pytest
 
-from habitloop import Engine, NotFound
+from habitloop import Habitloop, NotFound
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "scripted_user.py"
 
 
-def test_engine_plans_learns_and_reports(tmp_sqlite_url: str) -> None:
-    with Engine(tmp_sqlite_url) as engine:
+def test_habitloop_plans_learns_and_reports(tmp_sqlite_url: str) -> None:
+    with Habitloop(tmp_sqlite_url) as hl:
         ana = uuid.uuid4()
-        engine.put_user(ana, {"archetype": "Peak Performer"})
-        plan = engine.plan(ana, {"date": "2026-11-23"})
+        hl.put_user(ana, {"archetype": "Peak Performer"})
+        plan = hl.plan(ana, {"date": "2026-11-23"})
         assert len(plan.items) == 7
-        done = engine.feedback(
+        done = hl.feedback(
             {
                 "user_id": ana,
                 "plan_item_id": plan.items[0].item_id,
@@ -29,10 +29,10 @@ def test_engine_plans_learns_and_reports(tmp_sqlite_url: str) -> None:
             }
         )
         assert done.status == "recorded"
-        assert engine.profile(ana, date(2026, 11, 23)).completions == 1
-        assert engine.get_plan(ana, date(2026, 11, 23)).plan_id == plan.plan_id
+        assert hl.profile(ana, date(2026, 11, 23)).completions == 1
+        assert hl.get_plan(ana, date(2026, 11, 23)).plan_id == plan.plan_id
         with pytest.raises(NotFound):
-            engine.plan(uuid.uuid4(), {"date": "2026-11-23"})
+            hl.plan(uuid.uuid4(), {"date": "2026-11-23"})
 
 
 def test_readme_example_runs(capsys: pytest.CaptureFixture[str]) -> None:

@@ -3,7 +3,7 @@
 The public library surface; the HTTP service is ``habitloop.api.create_app``.
 """
 
-from habitloop.engine import Engine
+from habitloop.embedded import Habitloop
 from habitloop.errors import (
     BadRequest,
     Conflict,
@@ -19,9 +19,9 @@ from habitloop.settings import Settings, load_settings
 __all__ = [
     "BadRequest",
     "Conflict",
-    "Engine",
     "FeatureDisabled",
     "Forbidden",
+    "Habitloop",
     "HabitloopError",
     "NotFound",
     "Settings",

@@ -23,7 +23,9 @@ from habitloop.users.service import put_user
 def test_concurrent_requests_for_one_date_make_one_plan(db: Database, settings: Settings) -> None:
     user_id = uuid.uuid4()
     with db.transaction() as session:
-        put_user(session, user_id, UserIn.model_validate({"archetype": "peak_performer"}))
+        put_user(
+            session, user_id=user_id, data=UserIn.model_validate({"archetype": "peak_performer"})
+        )
     cache = LibraryCache()
     barrier = threading.Barrier(6)
     plan_ids: list[uuid.UUID] = []
@@ -34,7 +36,11 @@ def test_concurrent_requests_for_one_date_make_one_plan(db: Database, settings: 
             barrier.wait()
             with db.transaction() as session:
                 result = generate_plan(
-                    session, settings, cache, user_id, PlanIn(date=date(2026, 11, 23))
+                    session,
+                    settings=settings,
+                    library_cache=cache,
+                    user_id=user_id,
+                    request=PlanIn(date=date(2026, 11, 23)),
                 )
             plan_ids.append(result.plan.plan_id)
         except BaseException as exc:
@@ -58,13 +64,21 @@ def test_concurrent_requests_for_one_date_make_one_plan(db: Database, settings: 
 def test_rotation_state_records_every_use(db: Database, settings: Settings) -> None:
     user_id = uuid.uuid4()
     with db.transaction() as session:
-        put_user(session, user_id, UserIn.model_validate({"archetype": "peak_performer"}))
+        put_user(
+            session, user_id=user_id, data=UserIn.model_validate({"archetype": "peak_performer"})
+        )
     cache = LibraryCache()
     planned: dict[str, list[str]] = {}
     for offset in range(10):
         day = date(2026, 11, 1 + offset)
         with db.transaction() as session:
-            plan = generate_plan(session, settings, cache, user_id, PlanIn(date=day)).plan
+            plan = generate_plan(
+                session,
+                settings=settings,
+                library_cache=cache,
+                user_id=user_id,
+                request=PlanIn(date=day),
+            ).plan
         for item in plan.items:
             planned.setdefault(item.variation_group, []).append(day.isoformat())
     with db.transaction(write=False) as session:
@@ -82,8 +96,16 @@ def test_concurrent_duplicate_feedback_is_recorded_once(db: Database, settings: 
     cache = LibraryCache()
     day = date(2026, 11, 23)
     with db.transaction() as session:
-        put_user(session, user_id, UserIn.model_validate({"archetype": "peak_performer"}))
-        plan = generate_plan(session, settings, cache, user_id, PlanIn(date=day)).plan
+        put_user(
+            session, user_id=user_id, data=UserIn.model_validate({"archetype": "peak_performer"})
+        )
+        plan = generate_plan(
+            session,
+            settings=settings,
+            library_cache=cache,
+            user_id=user_id,
+            request=PlanIn(date=day),
+        ).plan
     at = datetime.combine(day, time(20, 0), UTC)
     body = FeedbackIn(
         user_id=user_id, plan_item_id=plan.items[0].item_id, status="completed", occurred_at=at
@@ -96,7 +118,9 @@ def test_concurrent_duplicate_feedback_is_recorded_once(db: Database, settings: 
         try:
             barrier.wait()
             with db.transaction() as session:
-                done = record_feedback(session, settings, cache, body, key, at)
+                done = record_feedback(
+                    session, settings=settings, library_cache=cache, body=body, key=key, now=at
+                )
             answers.append((done.out.feedback_id, done.status_code))
         except BaseException as exc:
             errors.append(exc)

@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 from habitloop.checkins.schemas import CheckinIn
 from habitloop.checkins.service import record_checkin
 from habitloop.db import Database
-from habitloop.feedback.repository import load_learning
 from habitloop.feedback.schemas import FeedbackIn
 from habitloop.feedback.service import record_feedback
+from habitloop.learning.repository import load_learning
 from habitloop.plans.schemas import PlanIn
 from habitloop.plans.service import generate_plan
 from habitloop.settings import Settings
@@ -47,12 +47,24 @@ def history(
     cache = LibraryCache()
     start = date(2025, 1, 1)
     with db.transaction() as session:
-        put_user(session, user_id, UserIn.model_validate({"archetype": "systematic_improver"}))
+        put_user(
+            session,
+            user_id=user_id,
+            data=UserIn.model_validate({"archetype": "systematic_improver"}),
+        )
     for offset in range(history_days):
         day = start + timedelta(days=offset)
         with db.transaction() as session:
-            record_checkin(session, user_id, CheckinIn(date=day, energy=1 + offset % 5))
-            plan = generate_plan(session, settings, cache, user_id, PlanIn(date=day)).plan
+            record_checkin(
+                session, user_id=user_id, data=CheckinIn(date=day, energy=1 + offset % 5)
+            )
+            plan = generate_plan(
+                session,
+                settings=settings,
+                library_cache=cache,
+                user_id=user_id,
+                request=PlanIn(date=day),
+            ).plan
             if answers:
                 answer(session, settings, cache, user_id, plan.items[offset % 7].item_id, day)
     with db.transaction() as session:
@@ -70,7 +82,7 @@ def answer(
 ) -> None:
     at = datetime.combine(day, time(20, 0), UTC)
     body = FeedbackIn(user_id=user_id, plan_item_id=item_id, status="completed", occurred_at=at)
-    record_feedback(session, settings, cache, body, None, at)
+    record_feedback(session, settings=settings, library_cache=cache, body=body, key=None, now=at)
 
 
 def statements_for_next_plan(
@@ -79,7 +91,13 @@ def statements_for_next_plan(
     user_id, cache = history(db, settings, history_days, answers=answers)
     day = date(2025, 1, 1) + timedelta(days=history_days)
     with counting(db.engine) as statements, db.transaction() as session:
-        generate_plan(session, settings, cache, user_id, PlanIn(date=day))
+        generate_plan(
+            session,
+            settings=settings,
+            library_cache=cache,
+            user_id=user_id,
+            request=PlanIn(date=day),
+        )
     return statements
 
 
@@ -87,7 +105,13 @@ def statements_for_next_answer(db: Database, settings: Settings, history_days: i
     user_id, cache = history(db, settings, history_days)
     day = date(2025, 1, 1) + timedelta(days=history_days)
     with db.transaction() as session:
-        plan = generate_plan(session, settings, cache, user_id, PlanIn(date=day)).plan
+        plan = generate_plan(
+            session,
+            settings=settings,
+            library_cache=cache,
+            user_id=user_id,
+            request=PlanIn(date=day),
+        ).plan
     with counting(db.engine) as statements, db.transaction() as session:
         answer(session, settings, cache, user_id, plan.items[0].item_id, day)
     return statements
@@ -135,7 +159,7 @@ def statements_for_next_checkin(db: Database, settings: Settings, history_days: 
     user_id, _ = history(db, settings, history_days)
     day = date(2025, 1, 1) + timedelta(days=history_days)
     with counting(db.engine) as statements, db.transaction() as session:
-        record_checkin(session, user_id, CheckinIn(date=day, energy=4))
+        record_checkin(session, user_id=user_id, data=CheckinIn(date=day, energy=4))
     return statements
 
 

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date, timedelta
 from random import Random
 
@@ -10,32 +9,25 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from habitloop.core.blocks import block_for
-from habitloop.core.library import load_library_file
-from habitloop.core.policies.bandit import (
-    DRAWS,
-    BanditPolicy,
-    BanditState,
-    GreedyPolicy,
-    _bounded,
-    draw_weights,
-    reward,
-)
-from habitloop.core.policies.base import SlotContext
-from habitloop.core.policies.contextual import (
+from habitloop.core.completion_model import (
     FeatureSpace,
     Model,
     default_mean,
     dense,
     population_prior,
     predict,
+    reward,
     sigmoid,
     update,
 )
-from habitloop.core.profile import apply, archetype_priors, new_profile
-from habitloop.core.profile_view import view
-from habitloop.core.scoring import ScoreWeights, score_table
+from habitloop.core.learned import Learned, event_for
+from habitloop.core.library import load_library_file
+from habitloop.core.policies.bandit import BanditPolicy, _bounded, candidate_rows
+from habitloop.core.policies.base import SlotContext
+from habitloop.core.profile import Profile, apply, archetype_priors, new_profile
+from habitloop.core.scoring import Candidate, ScoreWeights, score_table
 from habitloop.core.vocab import Archetype, Category, Mode, Outcome, Phase
-from habitloop.feedback.events import event_for
+from habitloop.sim.baselines import GreedyPolicy
 from habitloop.tasks.files import shipped_library_path
 
 LIBRARY = load_library_file(shipped_library_path("v1"))
@@ -47,15 +39,21 @@ CONTEXT = SlotContext(DAY, Category.MOVEMENT, ARCHETYPE, Mode.MEDIUM, Phase.DISC
 PRIOR = population_prior(SPACE, None, 0)
 
 
-def state_for(model: Model, seed: int = 1) -> BanditState:
-    profile = new_profile(archetype_priors(LIBRARY, ARCHETYPE))
-    draws = draw_weights(model, DRAWS, seed, 0.5)
-    return BanditState(view(profile, DAY), DAY, SPACE, model, PRIOR, draws)
+def state_for(model: Model, profile: Profile | None = None) -> Learned:
+    known = profile or new_profile(archetype_priors(LIBRARY, ARCHETYPE))
+    return Learned(known, 14.0, SPACE, PRIOR, model)
+
+
+def features(state: Learned, candidate: Candidate, mode: Mode = Mode.MEDIUM) -> dict[int, float]:
+    task = candidate.task
+    found = state.features(task, block_for(task), mode, DAY, candidate.archetype_fit)
+    assert found is not None
+    return found
 
 
 def trained(task_index: int, completed: bool, times: int = 15) -> Model:
     model = PRIOR
-    x = state_for(PRIOR).features(CANDIDATES[task_index], Mode.MEDIUM)
+    x = features(state_for(PRIOR), CANDIDATES[task_index])
     for k in range(times):
         model = update(model, x, 1.0 if completed else 0.0, 1.0, DAY - timedelta(days=k), PRIOR)
     return model
@@ -71,35 +69,32 @@ def test_reward_weights() -> None:
 
 
 def test_day_one_prefers_the_archetypes_fit() -> None:
-    x_best = state_for(PRIOR).features(CANDIDATES[0], Mode.MEDIUM)
-    x_worst = state_for(PRIOR).features(CANDIDATES[-1], Mode.MEDIUM)
+    x_best = features(state_for(PRIOR), CANDIDATES[0])
+    x_worst = features(state_for(PRIOR), CANDIDATES[-1])
     mean = default_mean(SPACE)
     score = lambda x: sum(mean[i] * v for i, v in x.items())  # noqa: E731
     assert CANDIDATES[0].archetype_fit > CANDIDATES[-1].archetype_fit
     assert sigmoid(score(x_best)) > sigmoid(score(x_worst))
 
 
-def test_same_seed_same_choice_and_inputs_not_mutated() -> None:
-    state = state_for(PRIOR, seed=5)
-    draws_before = state.draws.copy() if state.draws is not None else None
-    candidates = list(CANDIDATES)
-    a = BanditPolicy().select(state, candidates, CONTEXT, Random(7))
-    b = BanditPolicy().select(state_for(PRIOR, seed=5), candidates, CONTEXT, Random(7))
-    assert a == b
-    assert candidates == list(CANDIDATES)
-    assert state.draws is not None and draws_before is not None
-    assert np.array_equal(state.draws, draws_before)
+def test_one_plans_draws_are_shared_by_its_slots_and_follow_the_seed() -> None:
+    state = state_for(trained(1, completed=True, times=4))
+    first = state.draws(DAY, 8, 5, 0.2)
+    assert state.draws(DAY, 8, 5, 0.2) is first
+    assert not np.array_equal(state.draws(DAY, 8, 6, 0.2), first)
+    assert np.array_equal(state_for(state.model or PRIOR).draws(DAY, 8, 5, 0.2), first)
 
 
 @settings(max_examples=40, deadline=None)
 @given(seed=st.integers(0, 10_000), wins=st.integers(0, 20), index=st.integers(0, 5))
 def test_propensities_stay_inside_the_bounds(seed: int, wins: int, index: int) -> None:
     model = trained(index, completed=wins % 2 == 0, times=wins)
-    state = state_for(model, seed)
-    probs, _ = BanditPolicy().probabilities(state, CANDIDATES, CONTEXT)
+    state = state_for(model)
+    policy = BanditPolicy(draw_seed=seed)
+    probs, _ = policy.probabilities(state, CANDIDATES, CONTEXT)
     assert sum(probs) == pytest.approx(1.0)
     assert all(0.05 - 1e-9 <= p <= 0.95 + 1e-9 for p in probs if p > 0)
-    chosen = BanditPolicy().select(state, CANDIDATES, CONTEXT, Random(seed))
+    chosen = policy.select(state, CANDIDATES, CONTEXT, Random(seed))
     assert 0.05 - 1e-9 <= chosen.propensity <= 0.95 + 1e-9
 
 
@@ -133,7 +128,7 @@ def test_population_prior_is_the_mean_of_its_users_shrunk_to_the_default() -> No
 @given(reward_value=st.floats(0, 1), weight=st.sampled_from([0.5, 1.0]))
 def test_update_then_retract_returns_to_the_start(reward_value: float, weight: float) -> None:
     start = trained(2, completed=True, times=3)
-    x = state_for(PRIOR).features(CANDIDATES[1], Mode.LOW)
+    x = features(state_for(PRIOR), CANDIDATES[1], Mode.LOW)
     predicted = predict(start, x, DAY, PRIOR)
     there = update(start, x, reward_value, weight, DAY, PRIOR)
     back = update(there, x, reward_value, weight, DAY, PRIOR, sign=-1, predicted=predicted)
@@ -156,17 +151,23 @@ def test_recency_feature_halves_every_three_days() -> None:
     assert encode(task.task, Mode.LOW, 0.0, False, 0.5).get(recent) == 0.0
     assert encode(task.task, Mode.LOW, 0.0, True, 0.5, None, 0)[recent] == 1.0
     assert encode(task.task, Mode.LOW, 0.0, True, 0.5, None, 3)[recent] == pytest.approx(0.5)
-    state = state_for(PRIOR)
-    seen = BanditState(
-        state.view, DAY, SPACE, PRIOR, PRIOR, state.draws, {task.task.id: DAY - timedelta(days=6)}
+    six_days_ago = event_for(
+        task.task,
+        block=block_for(task.task),
+        day=DAY - timedelta(days=6),
+        outcome=Outcome.COMPLETED,
+        is_new=True,
     )
-    assert seen.features(task, Mode.LOW)[recent] == pytest.approx(0.25)
+    profile = apply(
+        new_profile(archetype_priors(LIBRARY, ARCHETYPE)), six_days_ago, half_life_days=14
+    )
+    assert features(state_for(PRIOR, profile), task, Mode.LOW)[recent] == pytest.approx(0.25)
 
 
 def test_repeated_evidence_is_calibrated_despite_overlapping_features() -> None:
     """Bias, category, block and difficulty-by-mode all fire on every task: a posterior that
     ignored their correlation would overshoot the observed rate."""
-    x = state_for(PRIOR).features(CANDIDATES[0], Mode.MEDIUM)
+    x = features(state_for(PRIOR), CANDIDATES[0])
     model = PRIOR
     for k in range(60):
         model = update(model, x, 1.0 if k % 4 else 0.0, 1.0, DAY, PRIOR)
@@ -174,7 +175,7 @@ def test_repeated_evidence_is_calibrated_despite_overlapping_features() -> None:
 
 
 def test_retracting_after_forgetting_keeps_the_precision_above_the_prior() -> None:
-    x = state_for(PRIOR).features(CANDIDATES[1], Mode.HIGH)
+    x = features(state_for(PRIOR), CANDIDATES[1], Mode.HIGH)
     predicted = predict(PRIOR, x, DAY, PRIOR)
     there = update(PRIOR, x, 1.0, 1.0, DAY, PRIOR)
     later = DAY + timedelta(days=90)
@@ -194,19 +195,19 @@ def test_a_model_is_a_value() -> None:
 
 def test_rows_are_the_candidates_features() -> None:
     profile = new_profile(archetype_priors(LIBRARY, ARCHETYPE))
-    for task, outcome in ((CANDIDATES[1].task, Outcome.COMPLETED), (CANDIDATES[3].task, None)):
-        event = event_for(
-            task,
-            block=block_for(task),
-            day=DAY - timedelta(days=1),
-            outcome=outcome or Outcome.SKIPPED,
-            is_new=True,
-        )
+    answers = (
+        (CANDIDATES[1].task, Outcome.COMPLETED, 1),
+        (CANDIDATES[3].task, Outcome.SKIPPED, 1),
+        (CANDIDATES[0].task, Outcome.PARTIAL, 2),
+        (CANDIDATES[2].task, Outcome.NO_RESPONSE, 0),
+    )
+    for task, outcome, days_ago in answers:
+        day = DAY - timedelta(days=days_ago)
+        event = event_for(task, block=block_for(task), day=day, outcome=outcome, is_new=True)
         profile = apply(profile, event, half_life_days=14.0)
-    last = {CANDIDATES[0].task.id: DAY - timedelta(days=2), CANDIDATES[2].task.id: DAY}
-    state = replace(state_for(PRIOR), view=view(profile, DAY), last_answered=last)
-    assert state.view.tried and state.view.task_stats
+    state = state_for(PRIOR, profile)
+    assert state.view(DAY).tried and state.view(DAY).task_stats
     for mode in Mode:
-        rows = state.rows(CANDIDATES, mode)
-        expected = [dense(state.features(c, mode), len(SPACE)) for c in CANDIDATES]
+        rows = candidate_rows(state, CANDIDATES, DAY, mode)
+        expected = [dense(features(state, c, mode), len(SPACE)) for c in CANDIDATES]
         assert rows.tolist() == [row.tolist() for row in expected]

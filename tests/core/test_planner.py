@@ -77,7 +77,7 @@ def plan_input(
 
 
 def plan(inp: PlanInput, policy: Policy | None = None, seed: int = 0) -> PlanDraft:
-    return build_plan(LIBRARY, inp, policy or DynamicPolicy(), Random(seed), WEIGHTS)
+    return build_plan(LIBRARY, inp, policy or DynamicPolicy(), None, Random(seed), WEIGHTS)
 
 
 def minutes(hhmm: str) -> int:
@@ -122,7 +122,7 @@ def simulate(run: Run, order: Sequence[int]) -> dict[int, PlanDraft]:
                 day, run.archetype, run.modes[index], run.categories, rotation, run.hours
             )
             seed = run.seed * 1_000 + index * 10 + revision
-            draft = build_plan(LIBRARY, inp, run.policy, Random(seed), WEIGHTS)
+            draft = build_plan(LIBRARY, inp, run.policy, None, Random(seed), WEIGHTS)
             for item in draft.items:
                 group = item.task.variation_group
                 rotation[group] = record_use(rotation.get(group), group, item.task.category, day)
@@ -271,8 +271,8 @@ def test_inputs_are_not_mutated() -> None:
 def test_plans_consume_the_generator_deterministically() -> None:
     inp = plan_input()
     first, second = Random(3), Random(3)
-    plan_one = build_plan(LIBRARY, inp, DynamicPolicy(0.5), first, WEIGHTS)
-    plan_two = build_plan(LIBRARY, inp, DynamicPolicy(0.5), second, WEIGHTS)
+    plan_one = build_plan(LIBRARY, inp, DynamicPolicy(0.5), None, first, WEIGHTS)
+    plan_two = build_plan(LIBRARY, inp, DynamicPolicy(0.5), None, second, WEIGHTS)
     assert plan_one == plan_two
     assert first.getstate() == second.getstate()
 
@@ -417,7 +417,7 @@ class LongestEvening:
 
 def test_wind_down_items_start_before_sleep() -> None:
     inp = plan_input()
-    draft = build_plan(LIBRARY, inp, LongestEvening(), Random(0), WEIGHTS)
+    draft = build_plan(LIBRARY, inp, LongestEvening(), None, Random(0), WEIGHTS)
     for item in draft.items:
         assert since_wake(item.start_time, inp.wake) < 16 * 60, (item.task.slug, item.start_time)
 
@@ -448,7 +448,7 @@ def test_unknown_or_empty_categories_are_skipped() -> None:
     doc = LIBRARY.to_document()
     doc["tasks"] = [t for t in doc["tasks"] if t["category"] != "focus"]
     library = build_library(doc, require_groups=False)
-    draft = build_plan(library, plan_input(), StaticPolicy(), Random(0), WEIGHTS)
+    draft = build_plan(library, plan_input(), StaticPolicy(), None, Random(0), WEIGHTS)
     assert Category.FOCUS not in {it.task.category for it in draft.items}
     assert len(draft.items) == len(ALL) - 1
 

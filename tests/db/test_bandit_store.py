@@ -10,10 +10,12 @@ import pytest
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from habitloop.bandit import repository as repo
-from habitloop.core.policies.contextual import PRIOR_PRECISION, FeatureSpace, Model
+from habitloop.core.completion_model import PRIOR_PRECISION, FeatureSpace, Model
+from habitloop.core.learned_documents import model_from_stored
+from habitloop.core.learned_documents import stored_model as as_stored
 from habitloop.db import Database
-from habitloop.feedback.repository import load_learning
+from habitloop.learning import model_repository as repo
+from habitloop.learning.repository import load_learning
 from habitloop.models import BanditModelRow
 from habitloop.settings import Settings
 from habitloop.tasks.service import LibraryCache
@@ -26,13 +28,25 @@ def stored_model(session: Session, user_id: uuid.UUID, space: FeatureSpace) -> M
     found = load_learning(session, user_id)
     assert found is not None
     row = found[1].model
-    return repo.model_of(space, row) if row is not None else None
+    return model_from_stored(space, row) if row is not None else None
+
+
+def population(
+    session: Session, user_id: uuid.UUID, space: FeatureSpace
+) -> tuple[list[float], float]:
+    """The pooled sums of the user's archetype, as their plans read them."""
+    found = load_learning(session, user_id)
+    assert found is not None
+    stored = found[1].population
+    return (stored.sums(space), stored.users) if stored is not None else ([0.0] * len(space), 0.0)
 
 
 def test_models_and_population_round_trip(db: Database, settings: Settings) -> None:
     user_id = uuid.uuid4()
     with db.transaction() as session:
-        put_user(session, user_id, UserIn.model_validate({"archetype": "peak_performer"}))
+        put_user(
+            session, user_id=user_id, data=UserIn.model_validate({"archetype": "peak_performer"})
+        )
         space = FeatureSpace.of(LibraryCache().current(session))
     size = len(space)
     model = Model(
@@ -43,17 +57,17 @@ def test_models_and_population_round_trip(db: Database, settings: Settings) -> N
     )
     with db.transaction() as session:
         assert stored_model(session, user_id, space) is None
-        repo.save_model(session, user_id, space, model, exists=False)
-        before, users_before = repo.population(session, "connected_explorer", space)
-        repo.add_to_population(session, "connected_explorer", space, [1.0] * size, users=1)
+        repo.save_model(session, user_id, as_stored(space, model), exists=False)
+        before, users_before = population(session, user_id, space)
+        repo.add_to_population(session, "peak_performer", space, [1.0] * size, users=1)
     with db.transaction() as session:
         assert stored_model(session, user_id, space) == model
         changed = Model(model.mean, model.precision, date(2026, 3, 2), 5.0)
-        repo.save_model(session, user_id, space, changed, exists=True)
-        repo.add_to_population(session, "connected_explorer", space, [0.5] * size, users=0)
+        repo.save_model(session, user_id, as_stored(space, changed), exists=True)
+        repo.add_to_population(session, "peak_performer", space, [0.5] * size, users=0)
     with db.transaction(write=False) as session:
         assert stored_model(session, user_id, space) == changed
-        after, users_after = repo.population(session, "connected_explorer", space)
+        after, users_after = population(session, user_id, space)
     assert users_after == users_before + 1
     assert after == pytest.approx([b + 1.5 for b in before])
 
@@ -61,14 +75,16 @@ def test_models_and_population_round_trip(db: Database, settings: Settings) -> N
 def test_a_full_precision_matrix_follows_its_feature_names(db: Database) -> None:
     user_id = uuid.uuid4()
     with db.transaction() as session:
-        put_user(session, user_id, UserIn.model_validate({"archetype": "peak_performer"}))
+        put_user(
+            session, user_id=user_id, data=UserIn.model_validate({"archetype": "peak_performer"})
+        )
         space = FeatureSpace.of(LibraryCache().current(session))
     size = len(space)
     rng = np.random.default_rng(7)
     evidence = rng.standard_normal((size, size))
     model = Model(rng.standard_normal(size), np.eye(size) * 3 + evidence @ evidence.T, None, 2.0)
     with db.transaction() as session:
-        repo.save_model(session, user_id, space, model, exists=False)
+        repo.save_model(session, user_id, as_stored(space, model), exists=False)
     # A later library without the first tag and with a new one: rows follow the names.
     dropped = next(n for n in space.names if n.startswith("tag="))
     names = (*(n for n in space.names if n != dropped), "tag=brand-new")
@@ -89,7 +105,9 @@ def test_a_full_precision_matrix_follows_its_feature_names(db: Database) -> None
 def test_a_row_with_only_the_diagonal_still_loads(db: Database) -> None:
     user_id = uuid.uuid4()
     with db.transaction() as session:
-        put_user(session, user_id, UserIn.model_validate({"archetype": "peak_performer"}))
+        put_user(
+            session, user_id=user_id, data=UserIn.model_validate({"archetype": "peak_performer"})
+        )
         space = FeatureSpace.of(LibraryCache().current(session))
         weights = {"mean": {"bias": -0.5}, "precision": {"bias": 9.0, "gone": 4.0}}
         session.execute(

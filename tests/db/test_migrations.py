@@ -3,12 +3,12 @@ from __future__ import annotations
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect, select, text
 
-from habitloop.bandit.repository import population
-from habitloop.core.policies.contextual import FeatureSpace
+from habitloop.core.completion_model import FeatureSpace
 from habitloop.db import Database, create_db_engine
 from habitloop.db.migrate import current_revision, downgrade, head_revision, upgrade
+from habitloop.learning.model_repository import POPULATION, POPULATION_COLUMNS, StoredPopulation
 from habitloop.models import Base
 from tests.conftest import BACKENDS, database_url_for, make_settings
 
@@ -77,8 +77,11 @@ def test_population_sums_survive_the_move_to_one_row_and_back(
         upgrade(engine)
         space = FeatureSpace(("bias", "duration", "new"), {"bias": 0, "duration": 1, "new": 2})
         with Database(engine).transaction(write=False) as session:
-            assert population(session, "peak_performer", space) == ([-1.5, 0.25, 0.0], 3.0)
-            assert population(session, "foundation_builder", space) == ([0.5, 0.0, 0.0], 0.0)
+            read = select(POPULATION.c.archetype, *POPULATION_COLUMNS)
+            stored = {row[0]: StoredPopulation(*row[1:]) for row in session.execute(read)}
+        peak, foundation = stored["peak_performer"], stored["foundation_builder"]
+        assert (peak.sums(space), peak.users) == ([-1.5, 0.25, 0.0], 3.0)
+        assert (foundation.sums(space), foundation.users) == ([0.5, 0.0, 0.0], 0.0)
         downgrade(engine, "0004")
         with engine.connect() as conn:
             rows = conn.execute(text("SELECT archetype, feature, total FROM bandit_population"))

@@ -77,9 +77,7 @@ def test_oracle_breaks_ties_by_slug_and_ignores_the_generator() -> None:
     assert picks == {min(range(len(cands)), key=lambda i: cands[i].task.slug)}
 
 
-def test_oracle_needs_its_view_and_candidates() -> None:
-    with pytest.raises(TypeError, match="OracleView"):
-        OraclePolicy().select(None, candidates(), CONTEXT, Random(0))
+def test_baselines_need_candidates() -> None:
     view = OracleView(make_population(1, LIBRARY, 0)[0], 0)
     with pytest.raises(ValueError, match="no candidates"):
         OraclePolicy().select(view, (), CONTEXT, Random(0))
@@ -157,7 +155,7 @@ def simulate(policy: Policy, users: list[SimUser], days: int, seed: int) -> Run:
                 )
                 hidden = excluded_groups(rotation, day, ROTATION_DAYS)
                 draft = build_plan(
-                    LIBRARY, inp, policy, plan_rng, WEIGHTS, OracleView(user, day_index)
+                    LIBRARY, inp, policy, OracleView(user, day_index), plan_rng, WEIGHTS
                 )
                 assert len(draft.items) == len(ALL_CATEGORIES)
                 for item in draft.items:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from habitloop.core.library import load_library_file
-from habitloop.sim.ope_check import TARGETS, check, collect, to_markdown
+from habitloop.sim.ope_check import ORACLE, TARGETS, check, collect, to_markdown
 from habitloop.tasks.files import shipped_library_path
 
 
@@ -11,7 +11,7 @@ def test_estimates_from_uniform_logs_cover_the_true_values() -> None:
     library = load_library_file(shipped_library_path("v1"))
     log = collect(library, users=60, days=10, seed=11)
     checks = check(log)
-    assert [c.target for c in checks] == list(TARGETS)
+    assert [c.target for c in checks] == [*TARGETS, ORACLE]
     for c in checks:
         for method in ("IPW", "SNIPS", "DR"):
             estimate = c.estimates[method]

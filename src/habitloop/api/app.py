@@ -11,36 +11,32 @@ from habitloop.api.context import AppContext
 from habitloop.api.errors import install_error_handlers
 from habitloop.api.metrics import AppMetrics
 from habitloop.api.middleware import BodyLimitMiddleware, MetricsMiddleware
+from habitloop.application import Application
 from habitloop.auth import resolve_secret
 from habitloop.checkins.endpoints import router as checkins_router
-from habitloop.db import Database, create_db_engine
-from habitloop.db.migrate import is_up_to_date
-from habitloop.errors import Unavailable
 from habitloop.feedback.endpoints import router as feedback_router
 from habitloop.health.endpoints import router as health_router
+from habitloop.learning.endpoints import router as learning_router
 from habitloop.logging import configure_logging
 from habitloop.plans.endpoints import router as plans_router
 from habitloop.settings import Settings, load_settings
+from habitloop.swaps.endpoints import router as swaps_router
 from habitloop.tasks.endpoints import router as tasks_router
-from habitloop.tasks.service import LibraryCache, ensure_configured_library
 from habitloop.users.endpoints import router as users_router
 
 API_VERSION = "1.0.0"
 
 
 def build_context(settings: Settings, metrics: AppMetrics) -> AppContext:
-    """Connect, check the schema, load the configured library if the database lacks it."""
-    db = Database(create_db_engine(settings))
+    """The application at the current schema (never migrated by the server's workers) and
+    the token secret."""
+    application = Application.start(settings, migrate=False)
     try:
-        if not is_up_to_date(db.engine):
-            raise Unavailable("the database schema is not current; run `habitloop db upgrade`")
-        with db.transaction(write=True) as session:
-            ensure_configured_library(session, settings)
         secret = resolve_secret(settings)
     except Exception:
-        db.dispose()
+        application.close()
         raise
-    return AppContext(settings, db, LibraryCache(), secret, metrics)
+    return AppContext(application, secret, metrics)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -55,7 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
-            ctx.db.dispose()
+            ctx.application.close()
 
     app = FastAPI(
         title="habitloop",
@@ -69,7 +65,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         users_router,
         checkins_router,
         plans_router,
+        swaps_router,
         feedback_router,
+        learning_router,
         tasks_router,
     )
     for router in routers:

@@ -12,4 +12,4 @@ router = APIRouter(prefix="/api/v1/users", tags=["check-ins"], responses=ERRORS)
 
 @router.post("/{user_id}/checkins", response_model=CheckinOut, status_code=201)
 def post_checkin(user_id: OwnUserId, body: CheckinIn, session: WriteSession) -> CheckinOut:
-    return service.record_checkin(session, user_id, body)
+    return service.record_checkin(session, user_id=user_id, data=body)

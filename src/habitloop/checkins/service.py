@@ -13,11 +13,10 @@ from habitloop.core.profile_document import ledger_profile
 from habitloop.core.profile_view import recent_completion_rate
 from habitloop.core.vocab import Mode
 from habitloop.db import lock_user
-from habitloop.feedback.repository import load_ledger
 from habitloop.users.service import user_not_found
 
 
-def record_checkin(session: Session, user_id: UUID, data: CheckinIn) -> CheckinOut:
+def record_checkin(session: Session, *, user_id: UUID, data: CheckinIn) -> CheckinOut:
     """Store the day's check-in (a second one for the same date replaces the first)."""
     lock_user(session, user_id)
     known = repo.before_checkin(session, user_id, data.date)
@@ -52,16 +51,13 @@ def record_checkin(session: Session, user_id: UUID, data: CheckinIn) -> CheckinO
     )
 
 
-def recent_completion(session: Session, user_id: UUID, day: date) -> float | None:
-    """The share of the last seven days' items completed, from the learned profile if any."""
-    return completion_from_ledger(load_ledger(session, user_id), day)
-
-
 def completion_from_ledger(ledger: dict[str, Any] | None, day: date) -> float | None:
     return recent_completion_rate(ledger_profile(ledger), day) if ledger is not None else None
 
 
-def mode_for_day(session: Session, user_id: UUID, day: date, override: Mode | None) -> ModeDecision:
+def mode_for_day(
+    session: Session, *, user_id: UUID, day: date, override: Mode | None
+) -> ModeDecision:
     """The plan's mode: the request's override, the day's check-in, the last known, or medium."""
     if override is not None:
         return ModeDecision(override, ModeSource.OVERRIDE, None)

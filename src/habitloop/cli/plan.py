@@ -12,13 +12,13 @@ from rich.table import Table
 from rich.text import Text
 from sqlalchemy.orm import Session
 
-from habitloop.cli.common import open_database, reports_errors, start, stderr, stdout
+from habitloop.application import Application
+from habitloop.cli.common import reports_errors, start, stderr, stdout
 from habitloop.core.vocab import Archetype, Mode, Strategy, normalise
 from habitloop.errors import NotFound
 from habitloop.plans.schemas import PlanIn, PlanOut
 from habitloop.plans.service import generate_plan
 from habitloop.plans.strategy import AVAILABLE_STRATEGIES
-from habitloop.tasks.service import LibraryCache, ensure_configured_library
 from habitloop.users.schemas import UserIn
 from habitloop.users.service import get_user, put_user
 
@@ -45,13 +45,13 @@ def _archetype(raw: str | None) -> Archetype | None:
 
 def _ensure_user(session: Session, user_id: UUID, archetype: Archetype | None) -> None:
     try:
-        user = get_user(session, user_id)
+        user = get_user(session, user_id=user_id)
     except NotFound:
         if archetype is None:
             raise NotFound(
                 f"user {user_id} does not exist; pass --archetype to create it"
             ) from None
-        put_user(session, user_id, UserIn(archetype=archetype))
+        put_user(session, user_id=user_id, data=UserIn(archetype=archetype))
         return
     if archetype is not None and archetype is not user.archetype:
         stderr().print(
@@ -116,13 +116,19 @@ def plan(
     """Generate (or show the stored) plan for USER_ID on --date, like POST .../plans does."""
     wanted_archetype = _archetype(archetype)
     request = PlanIn(date=day.date(), mode=mode, strategy=strategy, regenerate=regenerate)
-    settings = start()
-    with open_database(settings, migrate=True) as db:
-        with db.transaction(write=True) as session:
-            ensure_configured_library(session, settings)
-        with db.transaction(write=True) as session:
+    application = Application.start(start(), migrate=True)
+    try:
+        with application.db.transaction(write=True) as session:
             _ensure_user(session, user_id, wanted_archetype)
-            result = generate_plan(session, settings, LibraryCache(), user_id, request)
+            result = generate_plan(
+                session,
+                settings=application.settings,
+                library_cache=application.library,
+                user_id=user_id,
+                request=request,
+            )
+    finally:
+        application.close()
     if as_json:
         typer.echo(result.plan.model_dump_json(indent=2))
         return

@@ -22,7 +22,7 @@ from habitloop.core.blocks import (
     minutes_of,
 )
 from habitloop.core.library import Library, Task
-from habitloop.core.policies.base import Policy, Selection, SlotContext
+from habitloop.core.policies.base import Policy, S, Selection, SlotContext
 from habitloop.core.scoring import (
     CategoryCandidates,
     GroupUse,
@@ -107,8 +107,8 @@ def _reason(strategy: Strategy, inp: PlanInput, slot: CategoryCandidates, choice
 
 
 def choose_slot(
-    policy: Policy,
-    state: object,
+    policy: Policy[S],
+    state: S,
     inp: PlanInput,
     slot: CategoryCandidates,
     rng: Random,
@@ -154,10 +154,10 @@ def place(items: Sequence[PlannedItem], wake: time, sleep: time) -> tuple[Planne
 def build_plan(
     library: Library,
     inp: PlanInput,
-    policy: Policy,
+    policy: Policy[S],
+    state: S,
     rng: Random,
     weights: ScoreWeights,
-    state: object = None,
 ) -> PlanDraft:
     table = score_table(library, inp.archetype, inp.mode, weights)
     hidden = excluded_groups(inp.rotation, inp.day, inp.rotation_days)

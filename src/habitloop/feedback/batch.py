@@ -49,15 +49,17 @@ def _one(
 
 def record_batch(
     session: Session,
+    *,
     settings: Settings,
-    libraries: LibrarySource,
+    library_cache: LibrarySource,
     batch: BatchIn,
     authorise: Callable[[UUID], None],
     now: datetime,
 ) -> BatchOut:
-    """Validate and record each event on its own; the profiles are saved once at the end."""
+    """Validate and record each event on its own; the learned states are saved once at the
+    end."""
     require_collection(settings)
-    recorder = Recorder(session, settings, libraries.current(session))
+    recorder = Recorder(session, settings, library_cache.current(session))
     parsed: list[FeedbackIn | BatchResult] = []
     for index, raw in enumerate(batch.events):
         try:

@@ -1,19 +1,17 @@
+"""What a client sends about its answers, and what it gets back."""
+
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from habitloop.core.vocab import (
-    Category,
     CompletionStatus,
     ContinuePreference,
     Outcome,
-    Phase,
     SkipReason,
-    TimeBlock,
     normalise,
 )
 from habitloop.schema_types import SafeStr
@@ -105,48 +103,3 @@ class BatchOut(BaseModel):
     updated: int
     failed: int
     results: list[BatchResult]
-
-
-class FrictionOut(BaseModel):
-    score: float
-    level: Literal["low", "medium", "high"]
-
-
-class FavouriteOut(BaseModel):
-    task_id: UUID
-    slug: str
-    name: str
-    category: Category
-
-
-class ProfileOut(BaseModel):
-    user_id: UUID
-    as_of: dt.date
-    learning_phase: Phase
-    phase_since: dt.date | None
-    phase_locked: bool
-    category_affinity: dict[Category, float]
-    time_of_day: dict[TimeBlock, float]
-    difficulty_tolerance: float
-    variety_seeking: float
-    consistency: float
-    streak_current: int
-    streak_longest: int
-    friction: dict[Category, FrictionOut]
-    favourites: list[FavouriteOut]
-    events: int
-    completions: int
-    partials: int
-    skips: int
-    no_responses: int
-    completion_rate: float | None
-    completion_rate_7d: float | None
-    unique_tasks_tried: int
-    confidence: float
-
-
-class PhaseIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    phase: Annotated[Phase, BeforeValidator(lambda v: normalise(Phase, v))]
-    locked: bool = True

@@ -1,8 +1,8 @@
-"""Recording feedback: exactly once, idempotent, and seen by the profile in the same transaction."""
+"""Recording answers: exactly once, idempotent, and learned from in the same transaction."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any, Literal
 from uuid import UUID, uuid4
@@ -11,19 +11,21 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from habitloop.core.blocks import block_for
+from habitloop.core.learned import Observation, event_for, observe
+from habitloop.core.learned_documents import observation_document, observation_from_document
 from habitloop.core.library import Library, Task
 from habitloop.core.phases import PhaseRules
 from habitloop.core.profile_view import has_tried
-from habitloop.core.vocab import Mode, Outcome, Strategy, TimeBlock
+from habitloop.core.vocab import Archetype, Mode, Outcome, Strategy, TimeBlock
 from habitloop.db import lock_user
 from habitloop.errors import BadRequest, Conflict, FeatureDisabled, NotFound
-from habitloop.feedback import events
-from habitloop.feedback import learning as learn
 from habitloop.feedback import repository as repo
 from habitloop.feedback.repository import Answer
 from habitloop.feedback.schemas import FeedbackIn, FeedbackOut
-from habitloop.plans import repository as plans_repo
-from habitloop.plans.repository import ItemRef
+from habitloop.learning import repository as learning_repo
+from habitloop.learning import service as learning
+from habitloop.learning.repository import ItemRef, LearningRows
+from habitloop.learning.state import Learning
 from habitloop.settings import Settings
 from habitloop.tasks.service import LibrarySource
 from habitloop.users.repository import User
@@ -48,6 +50,8 @@ def require_collection(settings: Settings) -> None:
 
 @dataclass(frozen=True)
 class Target:
+    """What an answer is about: a planned item, or a library task with no item that day."""
+
     task: Task
     item: ItemRef | None
     day: date
@@ -55,40 +59,14 @@ class Target:
     scheduled_at: datetime | None
 
 
-def _target(
-    session: Session,
-    user: User,
-    library: Library,
-    body: FeedbackIn,
-    local_day: date,
-    known: dict[tuple[UUID, UUID], ItemRef | None],
-) -> Target:
-    zone = ZoneInfo(user.timezone)
-    item: ItemRef | None = None
-    if body.plan_item_id is not None:
-        cached = (user.user_id, body.plan_item_id)
-        item = (
-            known[cached]
-            if cached in known
-            else plans_repo.item_ref(session, user.user_id, body.plan_item_id)
-        )
-        if item is None:
-            raise NotFound(f"plan item {body.plan_item_id} not found")
-        if not item.active:
-            raise Conflict("this item was swapped out of the plan; answer about its replacement")
-    else:
-        assert body.task_library_id is not None
-        if body.task_library_id not in library.by_id:
-            raise NotFound(f"task {body.task_library_id} not found")
-        item = plans_repo.item_for_task(session, user.user_id, body.task_library_id, local_day)
-    task_id = item.task_id if item is not None else body.task_library_id
-    task = library.by_id.get(task_id) if task_id is not None else None
+def _item_target(user: User, item: ItemRef, library: Library) -> Target:
+    if not item.active:
+        raise Conflict("this item was swapped out of the plan; answer about its replacement")
+    task = library.by_id.get(item.task_id)
     if task is None:
-        raise NotFound(f"task {task_id} not found")
-    if item is None:
-        return Target(task, None, local_day, block_for(task), None)
+        raise NotFound(f"task {item.task_id} not found")
     start = time.fromisoformat(item.start_time)
-    scheduled = datetime.combine(item.plan_date, start, zone)
+    scheduled = datetime.combine(item.plan_date, start, ZoneInfo(user.timezone))
     return Target(task, item, item.plan_date, TimeBlock(item.time_block), scheduled)
 
 
@@ -116,10 +94,14 @@ def _row_fields(
     }
 
 
+def _duplicate(answer: Answer) -> Recorded:
+    return Recorded(FeedbackOut(feedback_id=answer.feedback_id, status="duplicate"), 200)
+
+
 class Recorder:
-    """Records answers inside one transaction. Each user's profile and arms are loaded once,
+    """Records answers inside one transaction. Each user's learned state is loaded once,
     changed in memory as answers are written, and settled, moved and saved once in ``finish``,
-    so a batch of answers costs one profile read and one write per user. New answers are
+    so a batch of answers costs one read and one write of it per user. New answers are
     inserted together, before anything reads feedback rows again."""
 
     def __init__(self, session: Session, settings: Settings, library: Library) -> None:
@@ -127,20 +109,16 @@ class Recorder:
         self.settings = settings
         self.library = library
         self._users: dict[UUID, User] = {}
-        self._learning: dict[UUID, learn.Learning] = {}
+        self._rows: dict[UUID, LearningRows] = {}
+        self._learning: dict[UUID, Learning] = {}
         self._latest: dict[UUID, date] = {}
         self._items: dict[tuple[UUID, UUID], ItemRef | None] = {}
         self._answers: dict[tuple[UUID, UUID], Answer | None] = {}
-        self._pending: list[dict[str, Any]] = []
-        self._rows: dict[UUID, repo.LearningRows] = {}
         self._answering: dict[UUID, set[UUID]] = {}
-
-    def _insert_pending(self) -> None:
-        repo.add_many(self.session, self._pending)
-        self._pending = []
+        self._pending: list[dict[str, Any]] = []
 
     def prefetch(self, events: list[FeedbackIn]) -> None:
-        """Read the items and earlier answers of many events in two queries per user."""
+        """Read the items and earlier answers of many events in one query per user."""
         wanted: dict[UUID, list[UUID]] = {}
         for event in events:
             if event.plan_item_id is not None:
@@ -150,96 +128,135 @@ class Recorder:
             found = repo.items_answered(self.session, user_id, item_ids)
             self._answering.setdefault(user_id, set()).update(item_ids)
             for item_id in item_ids:
-                item, answer = found.get(item_id, (None, None))
-                self._items[(user_id, item_id)] = item
-                self._answers[(user_id, item_id)] = answer
+                known = found.get(item_id)
+                self._items[(user_id, item_id)] = known.item if known else None
+                self._answers[(user_id, item_id)] = known.answer if known else None
+
+    def record(self, body: FeedbackIn, key: str | None, now: datetime) -> Recorded:
+        """Write one answer. A repeat (same key, or same item and status) changes nothing and
+        returns the first answer's id; another status for the same item replaces the answer
+        and the learned state retracts the old one, so it sees each item exactly once."""
+        user = self._user(body.user_id)
+        key = key or body.idempotency_key
+        occurred = body.occurred_at or now
+        local_day = occurred.astimezone(ZoneInfo(user.timezone)).date()
+        target = self._target(user, body, local_day)
+        if occurred > now + MAX_AHEAD:
+            raise BadRequest("occurred_at is more than a day in the future")
+        if target.item is not None and local_day < target.day:
+            raise BadRequest(f"occurred_at is before the plan's date {target.day.isoformat()}")
+        if key is not None and (keyed := self._keyed(user, key)) is not None:
+            if not _same(keyed, target, body.outcome):
+                raise Conflict("this Idempotency-Key was already used for a different answer")
+            return _duplicate(keyed)
+        existing = self._existing(user, target, body.outcome)
+        explicit = existing is not None and existing.source == "explicit"
+        if existing is not None and explicit and _same(existing, target, body.outcome):
+            return _duplicate(existing)
+        if target.item is not None:
+            self._answering.setdefault(user.user_id, set()).add(target.item.item_id)
+        state = self._learning_of(user, local_day)
+        saved = state.snapshot()
+        try:
+            done = self._write(state, body, key, occurred, target, existing)
+        except Exception:
+            state.restore(saved)  # the failed write fails the transaction: forget it here too
+            raise
+        self._latest[user.user_id] = max(local_day, self._latest.get(user.user_id, local_day))
+        return done
+
+    def finish(self) -> None:
+        """Settle each user's unanswered days, move their phase and save, once. The answers
+        and the "no response" rows settled here are inserted together."""
+        answered = {row["plan_item_id"] for row in self._pending}
+        for user_id, state in self._learning.items():
+            day = self._latest.get(user_id, state.today)
+            state.today = day
+            learning.settle(
+                self.session, state, self.library, before=day, answered=answered, into=self._pending
+            )
+            learning.advance_phase(state, day, PhaseRules())
+        self._insert_pending()
+        for state in self._learning.values():
+            learning.save(self.session, state)
+
+    def _insert_pending(self) -> None:
+        repo.add_many(self.session, self._pending)
+        self._pending = []
 
     def _user(self, user_id: UUID) -> User:
         if user_id not in self._users:
             lock_user(self.session, user_id)
             # The user with their learned state: recording an answer nearly always learns.
-            self._users[user_id], self._rows[user_id] = learn.require_learner(self.session, user_id)
+            self._users[user_id], self._rows[user_id] = learning.require_learner(
+                self.session, user_id
+            )
         return self._users[user_id]
 
-    def _learning_of(self, user: User, day: date) -> learn.Learning:
+    def _target(self, user: User, body: FeedbackIn, local_day: date) -> Target:
+        if body.plan_item_id is not None:
+            cached = (user.user_id, body.plan_item_id)
+            item = (
+                self._items[cached]
+                if cached in self._items
+                else learning_repo.item_ref(self.session, user.user_id, body.plan_item_id)
+            )
+            if item is None:
+                raise NotFound(f"plan item {body.plan_item_id} not found")
+            return _item_target(user, item, self.library)
+        assert body.task_library_id is not None
+        task = self.library.by_id.get(body.task_library_id)
+        if task is None:
+            raise NotFound(f"task {body.task_library_id} not found")
+        item = learning_repo.item_for_task(self.session, user.user_id, task.id, local_day)
+        if item is not None:
+            return _item_target(user, item, self.library)
+        return Target(task, None, local_day, block_for(task), None)
+
+    def _keyed(self, user: User, key: str) -> Answer | None:
+        self._insert_pending()
+        return repo.by_key(self.session, user.user_id, key)
+
+    def _existing(self, user: User, target: Target, outcome: Outcome) -> Answer | None:
+        """The answer this one repeats or replaces: the item's, or the same unplanned one."""
+        if target.item is None:
+            self._insert_pending()
+            return repo.unplanned(
+                self.session, user.user_id, target.task.id, target.day, outcome.value
+            )
+        cached = (user.user_id, target.item.item_id)
+        if cached in self._answers:
+            return self._answers[cached]
+        self._insert_pending()
+        return repo.by_item(self.session, user.user_id, target.item.item_id)
+
+    def _learning_of(self, user: User, day: date) -> Learning:
         if user.user_id not in self._learning:
-            self._learning[user.user_id] = learn.open_learning(
-                self.session,
-                user,
-                self.library,
-                self.settings.profile_half_life_days,
-                day,
-                bandit=self.settings.strategy is Strategy.BANDIT,
-                rows=self._rows.pop(user.user_id, None),
+            state = learning.open_learning(
+                user=user,
+                rows=self._rows.pop(user.user_id),
+                library=self.library,
+                half_life_days=self.settings.profile_half_life_days,
+                today=day,
+                keep_model=self.settings.strategy is Strategy.BANDIT,
             )
             # Earlier days' unanswered items are settled before this day's answers are learned
             # from, in the order the day's plan saw them; items answered here are not.
-            learn.settle(
+            answering = self._answering.get(user.user_id, set())
+            learning.settle(
                 self.session,
-                self._learning[user.user_id],
+                state,
                 self.library,
                 before=day,
-                answered=self._answering.get(user.user_id, set()),
+                answered=answering,
                 into=self._pending,
             )
+            self._learning[user.user_id] = state
         return self._learning[user.user_id]
-
-    def record(self, body: FeedbackIn, key: str | None, now: datetime) -> Recorded:
-        """Write one answer. A repeat (same key, or same item and status) changes nothing and
-        returns the first answer's id; another status for the same item replaces the answer
-        and the profile retracts the old one, so it sees each item exactly once."""
-        session, library = self.session, self.library
-        user = self._user(body.user_id)
-        key = key or body.idempotency_key
-        occurred = body.occurred_at or now
-        local_day = occurred.astimezone(ZoneInfo(user.timezone)).date()
-        target = _target(session, user, library, body, local_day, self._items)
-        if occurred > now + MAX_AHEAD:
-            raise BadRequest("occurred_at is more than a day in the future")
-        if target.item is not None and local_day < target.day:
-            raise BadRequest(f"occurred_at is before the plan's date {target.day.isoformat()}")
-        outcome = body.outcome
-
-        if key is not None:
-            self._insert_pending()
-            keyed = repo.by_key(session, user.user_id, key)
-            if keyed is not None:
-                if not _same(keyed, target, outcome):
-                    raise Conflict("this Idempotency-Key was already used for a different answer")
-                return Recorded(FeedbackOut(feedback_id=keyed.feedback_id, status="duplicate"), 200)
-        if target.item is not None:
-            cached = (user.user_id, target.item.item_id)
-            existing = self._answers.get(cached)
-            if cached not in self._answers:
-                self._insert_pending()
-                existing = repo.by_item(session, user.user_id, target.item.item_id)
-        else:
-            self._insert_pending()
-            existing = repo.unplanned(
-                session, user.user_id, target.task.id, target.day, outcome.value
-            )
-        if (
-            existing is not None
-            and existing.source == "explicit"
-            and _same(existing, target, outcome)
-        ):
-            return Recorded(FeedbackOut(feedback_id=existing.feedback_id, status="duplicate"), 200)
-
-        if target.item is not None:
-            self._answering.setdefault(user.user_id, set()).add(target.item.item_id)
-        learning = self._learning_of(user, local_day)
-        saved = learning.snapshot()
-        try:
-            return_value = self._write(learning, body, key, occurred, target, existing)
-        except Exception:
-            learning.restore(saved)  # the failed write fails the transaction: forget it here too
-            raise
-        self._latest[user.user_id] = max(local_day, self._latest.get(user.user_id, local_day))
-        return return_value
 
     def _write(
         self,
-        learning: learn.Learning,
+        state: Learning,
         body: FeedbackIn,
         key: str | None,
         occurred: datetime,
@@ -247,91 +264,83 @@ class Recorder:
         existing: Answer | None,
     ) -> Recorded:
         """Retract the earlier answer, write this one, then learn from it."""
-        user, outcome = learning.user, body.outcome
+        is_new = not has_tried(state.state.profile, target.task.id)
         if existing is not None:
-            old = events.event_from_document(existing.event)
-            old_features, old_predicted = events.features_from_document(
-                existing.event, learning.space
-            )
-            learning.apply(old, sign=-1, features=old_features, predicted=old_predicted)
-            is_new = old.is_new
+            earlier = observation_from_document(existing.event, state.state.space)
+            state.learn(earlier.retraction())
+            is_new = earlier.event.is_new
+        observation = self._observe(state, body, target, is_new)
+        fields = _row_fields(body, occurred, target, key)
+        fields["event"] = observation_document(observation, state.state.space)
+        if existing is not None:
+            feedback_id, verdict, code = self._replace(state.user, existing, fields), "updated", 200
         else:
-            is_new = not has_tried(learning.profile, target.task.id)
-        mode = Mode(target.item.mode) if target.item is not None else Mode.MEDIUM
-        features = learning.features(target.task, target.block, mode, target.day)
-        predicted = learning.predict(features, target.day)
-        event = events.event_for(
+            feedback_id, verdict, code = self._add(state.user, target, fields), "recorded", 201
+        state.learn(observation)
+        return Recorded(FeedbackOut(feedback_id=feedback_id, status=verdict), code)
+
+    def _observe(
+        self, state: Learning, body: FeedbackIn, target: Target, is_new: bool
+    ) -> Observation:
+        event = event_for(
             target.task,
             block=target.block,
             day=target.day,
-            outcome=outcome,
+            outcome=body.outcome,
             is_new=is_new,
             rating=body.satisfaction_rating,
             skip_reason=body.skip_reason,
             keep=body.continue_preference,
         )
-        document = events.event_document(event, features, learning.space, predicted)
-        fields = _row_fields(body, occurred, target, key)
-        verdict: Verdict
-        if existing is not None:
-            changes = {k: v for k, v in fields.items() if k != "idempotency_key" or v is not None}
-            changes.update(event=document, revision=existing.revision + 1)
-            repo.update_answer(self.session, user.user_id, existing.feedback_id, changes)
-            # The cached answer is what the next event about this item compares with.
-            existing.outcome, existing.source = body.outcome.value, "explicit"
-            existing.event, existing.revision = document, existing.revision + 1
-            feedback_id, verdict, code = existing.feedback_id, "updated", 200
-        else:
-            feedback_id = uuid4()
-            self._pending.append(
-                {
-                    "user_id": user.user_id,
-                    "feedback_id": feedback_id,
-                    "plan_item_id": target.item.item_id if target.item is not None else None,
-                    "task_id": target.task.id,
-                    "plan_date": target.day,
-                    "event": document,
-                    **fields,
-                },
-            )
-            verdict, code = "recorded", 201
-            if target.item is not None:  # not cached: the next lookup inserts it and reads it
-                self._answers.pop((user.user_id, target.item.item_id), None)
-        learning.apply(event, features=features, predicted=predicted)
-        return Recorded(FeedbackOut(feedback_id=feedback_id, status=verdict), code)
+        mode = Mode(target.item.mode) if target.item is not None else Mode.MEDIUM
+        fit = target.task.archetype_fit[Archetype(state.user.archetype)]
+        return observe(state.state, target.task, event, mode, fit)
 
-    def finish(self) -> None:
-        """Settle each user's unanswered days, move their phase and save, once. The answers
-        and the "no response" rows settled here are inserted together."""
-        answered = {row["plan_item_id"] for row in self._pending}
-        for user_id, learning in self._learning.items():
-            day = self._latest.get(user_id, learning.today)
-            learning.today = day
-            learn.settle(
-                self.session,
-                learning,
-                self.library,
-                before=day,
-                answered=answered,
-                into=self._pending,
+    def _replace(self, user: User, existing: Answer, fields: dict[str, Any]) -> UUID:
+        changes = {k: v for k, v in fields.items() if k != "idempotency_key" or v is not None}
+        changes["revision"] = existing.revision + 1
+        repo.update_answer(self.session, user.user_id, existing.feedback_id, changes)
+        if existing.plan_item_id is not None:
+            # The next event about this item compares with the answer as it is now.
+            self._answers[(user.user_id, existing.plan_item_id)] = replace(
+                existing,
+                outcome=str(fields["outcome"]),
+                source="explicit",
+                event=fields["event"],
+                revision=existing.revision + 1,
             )
-            learn.advance_phase(learning, day, PhaseRules())
-        self._insert_pending()
-        for learning in self._learning.values():
-            learn.save(self.session, learning)
+        return existing.feedback_id
+
+    def _add(self, user: User, target: Target, fields: dict[str, Any]) -> UUID:
+        feedback_id = uuid4()
+        item_id = target.item.item_id if target.item is not None else None
+        self._pending.append(
+            {
+                "user_id": user.user_id,
+                "feedback_id": feedback_id,
+                "plan_item_id": item_id,
+                "task_id": target.task.id,
+                "plan_date": target.day,
+                **fields,
+            },
+        )
+        if item_id is not None:  # not cached: the next lookup inserts it and reads it
+            self._answers.pop((user.user_id, item_id), None)
+        return feedback_id
 
 
 def record_feedback(
     session: Session,
+    *,
     settings: Settings,
-    libraries: LibrarySource,
+    library_cache: LibrarySource,
     body: FeedbackIn,
     key: str | None,
     now: datetime,
 ) -> Recorded:
-    """Record one answer and update the profile, in the caller's transaction."""
+    """Record one answer and learn from it, in the caller's transaction."""
     require_collection(settings)
-    recorder = Recorder(session, settings, libraries.current(session))
+    recorder = Recorder(session, settings, library_cache.current(session))
     done = recorder.record(body, key, now)
     recorder.finish()
     return done

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -21,12 +21,93 @@ ITEMS = table_of(PlanItemRow)
 DECISIONS = table_of(DecisionRow)
 ROTATION = table_of(RotationRow)
 
+
+@dataclass(frozen=True, slots=True)
+class StoredPlan:
+    user_id: UUID
+    plan_id: UUID
+    plan_date: date
+    archetype: str
+    mode: str
+    mode_source: str
+    learning_phase: str
+    strategy: str
+    requested_strategy: str
+    fallback_reason: str | None
+    library_version: str
+    policy_version: str
+    revision: int
+    generated_ms: float
+
+
+@dataclass(frozen=True, slots=True)
+class StoredItem:
+    user_id: UUID
+    item_id: UUID
+    plan_id: UUID
+    plan_date: date
+    position: int
+    task_id: UUID
+    category: str
+    variation_group: str
+    slug: str
+    name: str
+    difficulty: str
+    time_block: str
+    start_time: str
+    duration_minutes: int
+    score: float
+    propensity: float
+    reason: str
+    mode: str
+    active: bool = True
+    replaced_by: UUID | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What a policy saw and chose for one slot (one row of the decision log)."""
+
+    user_id: UUID
+    decision_id: UUID
+    plan_id: UUID
+    item_id: UUID
+    decision_date: date
+    category: str
+    strategy: str
+    policy_version: str
+    library_version: str
+    learning_phase: str
+    archetype: str
+    mode: str
+    candidates: list[Any]
+    excluded_groups: list[Any]
+    chosen_task_id: UUID
+    score: float
+    propensity: float
+    explored: bool
+    rotation_fallback: bool
+
+
+def _values(row: StoredPlan | StoredItem | Decision) -> dict[str, Any]:
+    return {name: getattr(row, name) for name in row.__slots__}
+
+
 # Built once: a plan runs about ten of these, and building a statement cost more than running it.
-_PLAN_BY_DATE = select(PLANS).where(
+_PLAN_BY_DATE = select(*(PLANS.c[name] for name in StoredPlan.__slots__)).where(
     PLANS.c.user_id == bindparam("user_id"), PLANS.c.plan_date == bindparam("day")
 )
+_ITEM_COLUMNS = [ITEMS.c[name] for name in StoredItem.__slots__]
+_ITEM = select(*_ITEM_COLUMNS).where(
+    ITEMS.c.user_id == bindparam("user_id"), ITEMS.c.item_id == bindparam("item_id")
+)
+_DEACTIVATE = (
+    update(ITEMS)
+    .where(ITEMS.c.user_id == bindparam("key_user_id"), ITEMS.c.item_id == bindparam("key_item_id"))
+    .values(active=False, replaced_by=bindparam("replaced_by"))
+)
 _PLAN_ITEMS = (
-    select(ITEMS)
+    select(*_ITEM_COLUMNS)
     .where(
         ITEMS.c.user_id == bindparam("user_id"),
         ITEMS.c.plan_id == bindparam("plan_id"),
@@ -51,16 +132,26 @@ _NEAR_ITEMS = select(ITEMS.c.variation_group, ITEMS.c.plan_date).where(
 )
 
 
-def plan_by_date(session: Session, user_id: UUID, day: date) -> dict[str, Any] | None:
-    """The plan's row as a dict of its columns, or None."""
+def plan_by_date(session: Session, user_id: UUID, day: date) -> StoredPlan | None:
     row = session.connection().execute(_PLAN_BY_DATE, {"user_id": user_id, "day": day}).first()
-    return dict(row._mapping) if row is not None else None
+    return StoredPlan(*row) if row is not None else None
 
 
-def plan_items(session: Session, user_id: UUID, plan_id: UUID) -> list[dict[str, Any]]:
-    """The plan's active items in order, each a dict of its columns."""
+def plan_items(session: Session, user_id: UUID, plan_id: UUID) -> list[StoredItem]:
+    """The plan's active items in order."""
     rows = session.connection().execute(_PLAN_ITEMS, {"user_id": user_id, "plan_id": plan_id})
-    return [dict(row._mapping) for row in rows]
+    return [StoredItem(*row) for row in rows]
+
+
+def item(session: Session, user_id: UUID, item_id: UUID) -> StoredItem | None:
+    row = session.connection().execute(_ITEM, {"user_id": user_id, "item_id": item_id}).first()
+    return StoredItem(*row) if row is not None else None
+
+
+def deactivate_item(session: Session, user_id: UUID, item_id: UUID, replaced_by: UUID) -> None:
+    """Take a swapped item out of its plan, pointing at its replacement."""
+    keys = {"key_user_id": user_id, "key_item_id": item_id}
+    session.connection().execute(_DEACTIVATE, {**keys, "replaced_by": replaced_by})
 
 
 def delete_plan(session: Session, user_id: UUID, plan_id: UUID) -> None:
@@ -72,24 +163,22 @@ def delete_plan(session: Session, user_id: UUID, plan_id: UUID) -> None:
 
 def insert_plan(
     session: Session,
-    plan: dict[str, Any],
-    items: list[dict[str, Any]],
-    decisions: list[dict[str, Any]],
+    plan: StoredPlan,
+    items: Sequence[StoredItem],
+    decisions: Sequence[Decision],
 ) -> None:
-    connection = session.connection()
-    connection.execute(_INSERT_PLAN, plan)
-    if items:
-        connection.execute(_INSERT_ITEMS, items)
-    if decisions:
-        connection.execute(_INSERT_DECISIONS, decisions)
+    session.connection().execute(_INSERT_PLAN, _values(plan))
+    insert_items(session, items, decisions)
 
 
 def insert_items(
-    session: Session, items: list[dict[str, Any]], decisions: list[dict[str, Any]]
+    session: Session, items: Sequence[StoredItem], decisions: Sequence[Decision]
 ) -> None:
     connection = session.connection()
-    connection.execute(_INSERT_ITEMS, items)
-    connection.execute(_INSERT_DECISIONS, decisions)
+    if items:
+        connection.execute(_INSERT_ITEMS, [_values(i) for i in items])
+    if decisions:
+        connection.execute(_INSERT_DECISIONS, [_values(d) for d in decisions])
 
 
 def load_rotation(session: Session, user_id: UUID, day: date, days: int) -> dict[str, GroupUse]:
@@ -176,50 +265,3 @@ _UPDATE_ROTATION = (
         ),
     )
 )
-
-
-def item(session: Session, user_id: UUID, item_id: UUID) -> PlanItemRow | None:
-    return session.get(PlanItemRow, (user_id, item_id))
-
-
-@dataclass(frozen=True, slots=True)
-class ItemRef:
-    """What answering an item needs to know about it, read through Core: feedback reads items
-    on every answer, and ORM entities cost several times the statement."""
-
-    item_id: UUID
-    plan_date: date
-    task_id: UUID
-    time_block: str
-    start_time: str
-    mode: str
-    active: bool
-
-
-REF_COLUMNS = [ITEMS.c[name] for name in ItemRef.__slots__]
-_REFS = select(*REF_COLUMNS).where(
-    ITEMS.c.user_id == bindparam("user_id"),
-    ITEMS.c.item_id.in_(bindparam("item_ids", expanding=True)),
-)
-_REF_FOR_TASK = select(*REF_COLUMNS).where(
-    ITEMS.c.user_id == bindparam("user_id"),
-    ITEMS.c.plan_date == bindparam("day"),
-    ITEMS.c.task_id == bindparam("task_id"),
-    ITEMS.c.active.is_(True),
-)
-
-
-def item_refs(session: Session, user_id: UUID, item_ids: list[UUID]) -> dict[UUID, ItemRef]:
-    rows = session.connection().execute(_REFS, {"user_id": user_id, "item_ids": item_ids})
-    return {row[0]: ItemRef(*row) for row in rows}
-
-
-def item_ref(session: Session, user_id: UUID, item_id: UUID) -> ItemRef | None:
-    return item_refs(session, user_id, [item_id]).get(item_id)
-
-
-def item_for_task(session: Session, user_id: UUID, task_id: UUID, day: date) -> ItemRef | None:
-    """The active item of ``day``'s plan that serves ``task_id``, if the plan has one."""
-    params = {"user_id": user_id, "day": day, "task_id": task_id}
-    row = session.connection().execute(_REF_FOR_TASK, params).first()
-    return ItemRef(*row) if row is not None else None

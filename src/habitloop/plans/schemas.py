@@ -16,7 +16,7 @@ from habitloop.core.vocab import (
     Strategy,
     TimeBlock,
 )
-from habitloop.schema_types import ArchetypeIn, CategoryIn, DayIn, ModeIn, SafeStr, StrategyIn
+from habitloop.schema_types import ArchetypeIn, CategoryIn, DayIn, ModeIn, StrategyIn
 
 
 class PlanIn(BaseModel):
@@ -99,9 +99,3 @@ class RoutineOut(BaseModel):
     strategy: Strategy
     time_blocks: list[TimeBlockOut]
     meta: dict[str, Any]
-
-
-class SwapIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    reason: Annotated[SafeStr, Field(max_length=200)] | None = None

@@ -9,6 +9,8 @@ same rotation window as every real strategy: they only ever see the candidates i
   deterministic, so its propensity is 1.
 * ``RandomPolicy`` takes a candidate uniformly with the generator passed in; propensity ``1/n``
   exactly (not rounded, so off-policy weights are unbiased); every pick counts as exploration.
+* ``GreedyPolicy`` learns exactly as the bandit does (``core.learned.learn``) and takes the
+  model's posterior mean greedily: what the bandit's exploration costs or earns.
 
 ``build_plan`` records ``policy.strategy`` (a ``core.vocab.Strategy``) on the draft, and the
 vocabulary has no member for evaluation-only policies. These report ``Strategy.DYNAMIC`` (the
@@ -25,7 +27,10 @@ from random import Random
 from typing import Protocol
 
 from habitloop.core.blocks import block_for
+from habitloop.core.completion_model import sigmoid
+from habitloop.core.learned import Learned, Observation, learn
 from habitloop.core.library import Task
+from habitloop.core.policies.bandit import candidate_rows
 from habitloop.core.policies.base import Selection, SlotContext
 from habitloop.core.scoring import Candidate
 from habitloop.core.vocab import Strategy, TimeBlock
@@ -54,13 +59,11 @@ class OraclePolicy:
 
     def select(
         self,
-        state: object,
+        state: OracleView,
         candidates: Sequence[Candidate],
         context: SlotContext,
         rng: Random,
     ) -> Selection:
-        if not isinstance(state, OracleView):
-            raise TypeError("the oracle needs an OracleView as its state")
         if not candidates:
             raise ValueError("no candidates to choose from")
         probabilities = [
@@ -76,6 +79,10 @@ class OraclePolicy:
             note=f"the oracle's pick: latent completion {probabilities[best]:.2f}",
         )
 
+    def update(self, state: OracleView, observation: Observation) -> OracleView:
+        """The oracle knows the user already: answers teach it nothing."""
+        return state
+
 
 @dataclass(frozen=True, slots=True)
 class RandomPolicy:
@@ -85,7 +92,7 @@ class RandomPolicy:
 
     def select(
         self,
-        state: object,
+        state: None,
         candidates: Sequence[Candidate],
         context: SlotContext,
         rng: Random,
@@ -100,3 +107,33 @@ class RandomPolicy:
             explored=True,
             note=f"a uniform pick among {n} candidates",
         )
+
+    def update(self, state: None, observation: Observation) -> None:
+        return state
+
+
+@dataclass(frozen=True, slots=True)
+class GreedyPolicy:
+    """The bandit's model, taken greedily at its posterior mean: no exploration."""
+
+    name: str = "greedy"
+    strategy: Strategy = Strategy.BANDIT
+    version: str = "greedy-3"
+
+    def select(
+        self,
+        state: Learned,
+        candidates: Sequence[Candidate],
+        context: SlotContext,
+        rng: Random,
+    ) -> Selection:
+        rows = candidate_rows(state, candidates, context.day, context.mode)
+        means = [sigmoid(z) for z in (rows @ state.model_on(context.day).mean).tolist()]
+        tie_draw = rng.random()
+        top = max(means)
+        best = [i for i, m in enumerate(means) if m >= top - 1e-12]
+        index = best[min(int(tie_draw * len(best)), len(best) - 1)]
+        return Selection(index=index, propensity=round(1 / len(best), 6), score=round(top, 4))
+
+    def update(self, state: Learned, observation: Observation) -> Learned:
+        return learn(state, observation)

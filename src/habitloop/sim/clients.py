@@ -18,7 +18,7 @@ from uuid import UUID
 import httpx
 
 from habitloop.auth import issue_token
-from habitloop.engine import Engine
+from habitloop.embedded import Habitloop
 from habitloop.plans.schemas import PlanOut
 from habitloop.settings import load_settings
 
@@ -36,21 +36,21 @@ class EngineClient(Protocol):
 
 
 class InProcessClient:
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+    def __init__(self, habitloop: Habitloop) -> None:
+        self.habitloop = habitloop
 
     def create_user(self, user_id: UUID, archetype: str) -> None:
-        self.engine.put_user(user_id, {"archetype": archetype})
+        self.habitloop.put_user(user_id, {"archetype": archetype})
 
     def checkin(self, user_id: UUID, day: date, signals: dict[str, Any]) -> None:
-        self.engine.checkin(user_id, {"date": day, **signals})
+        self.habitloop.checkin(user_id, {"date": day, **signals})
 
     def plan(self, user_id: UUID, day: date, strategy: str) -> PlanOut:
-        return self.engine.plan(user_id, {"date": day, "strategy": strategy})
+        return self.habitloop.plan(user_id, {"date": day, "strategy": strategy})
 
     def feedback(self, events: list[dict[str, Any]], now: datetime) -> None:
         if events:
-            result = self.engine.feedback_batch(events, now=now)
+            result = self.habitloop.feedback_batch(events, now=now)
             if result.failed:
                 raise RuntimeError(f"feedback refused: {result.results}")
 
@@ -113,8 +113,8 @@ def in_process(folder: Path, strategy: str) -> Iterator[EngineClient]:
         jwt_secret=SECRET,
         default_strategy=strategy,
     )
-    with Engine(settings=settings) as engine:
-        yield InProcessClient(engine)
+    with Habitloop(settings=settings) as habitloop:
+        yield InProcessClient(habitloop)
 
 
 @contextmanager

@@ -26,6 +26,7 @@ from typing import Any
 from uuid import UUID
 
 from habitloop.core.blocks import block_for
+from habitloop.core.learned import Observation
 from habitloop.core.library import Library
 from habitloop.core.modes import CheckinSignals, decide_mode
 from habitloop.core.planner import PlanInput, build_plan
@@ -39,11 +40,12 @@ from habitloop.sim.population import Heterogeneity, make_population
 from habitloop.sim.records import completion_value
 
 START = date(2026, 1, 5)
-TARGETS: dict[str, Policy] = {
+# What the targets would pick needs no state but the oracle's, which knows the user.
+TARGETS: dict[str, Policy[None]] = {
     "static": StaticPolicy(),
     "dynamic (no exploration)": DynamicPolicy(epsilon=0.0),
-    "oracle": OraclePolicy(),
 }
+ORACLE = "oracle"
 
 
 @dataclass
@@ -62,7 +64,7 @@ class Logged:
 class _Recording:
     """A logging policy that also asks each target what it would have done."""
 
-    inner: Policy
+    inner: Policy[None]
     user: SimUser
     day: int
     log: Logged
@@ -70,7 +72,7 @@ class _Recording:
     version: str = "ope-logging"
 
     def select(
-        self, state: object, candidates: Sequence[Candidate], context: SlotContext, rng: Random
+        self, state: None, candidates: Sequence[Candidate], context: SlotContext, rng: Random
     ) -> Selection:
         choice = self.inner.select(state, candidates, context, rng)
         chosen = candidates[choice.index].task
@@ -78,10 +80,14 @@ class _Recording:
         self.log.task_ids.append(chosen.id)
         self.log.categories.append(chosen.category.value)
         self.log.propensities.append(choice.propensity)
+        picks = {
+            name: target.select(None, candidates, context, Random(0)).index
+            for name, target in TARGETS.items()
+        }
         view = OracleView(self.user, self.day)
-        for name, target in TARGETS.items():
-            target_state = view if isinstance(target, OraclePolicy) else None
-            pick = candidates[target.select(target_state, candidates, context, Random(0)).index]
+        picks[ORACLE] = OraclePolicy().select(view, candidates, context, Random(0)).index
+        for name, index in picks.items():
+            pick = candidates[index]
             self.log.target_choice[name].append(pick.task.id)
             p = self.user.completion_probability(pick.task, block_for(pick.task), self.day)
             # The expected completion value the simulator would give that pick: answered at
@@ -90,6 +96,9 @@ class _Recording:
             self.log.target_truth[name].append(expected)
         self.log.candidates.append([c.task.id for c in candidates])
         return choice
+
+    def update(self, state: None, observation: Observation) -> None:
+        return state
 
 
 @dataclass(frozen=True)
@@ -109,7 +118,7 @@ def collect(
     days: int,
     seed: int,
     heterogeneity: Heterogeneity = "medium",
-    logging: Policy | None = None,
+    logging: Policy[None] | None = None,
 ) -> Logged:
     population = make_population(users, library, seed, heterogeneity)
     rng = Random(f"{seed}|ope")
@@ -138,7 +147,7 @@ def collect(
                 2,
             )
             draft = build_plan(
-                library, inp, policy, Random(f"{seed}|{user.user_id}|{day}"), weights
+                library, inp, policy, None, Random(f"{seed}|{user.user_id}|{day}"), weights
             )
             # Rewards go in the order the slots were decided, as the decisions were logged.
             rewards = {}
@@ -169,7 +178,7 @@ def check(log: Logged) -> list[Check]:
         return sum(seen) / len(seen)
 
     checks = []
-    for name in TARGETS:
+    for name in (*TARGETS, ORACLE):
         picks = log.target_choice[name]
         target_p = [1.0 if p == c else 0.0 for p, c in zip(picks, log.chosen, strict=True)]
         q_logged = [q(t, category_of[t]) for t in log.chosen]

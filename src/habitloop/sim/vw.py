@@ -15,9 +15,9 @@ from random import Random
 from typing import Any
 
 from habitloop.core.blocks import block_for
+from habitloop.core.completion_model import reward
 from habitloop.core.library import Library, Task
 from habitloop.core.modes import CheckinSignals, decide_mode
-from habitloop.core.policies.bandit import reward
 from habitloop.core.policies.base import draw_index
 from habitloop.core.scoring import (
     GroupUse,

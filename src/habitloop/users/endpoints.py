@@ -14,11 +14,11 @@ router = APIRouter(prefix="/api/v1/users", tags=["users"], responses=ERRORS)
 def put_user(
     user_id: OwnUserId, body: UserIn, session: WriteSession, response: Response
 ) -> UserOut:
-    user, created = service.put_user(session, user_id, body)
+    user, created = service.put_user(session, user_id=user_id, data=body)
     response.status_code = 201 if created else 200
     return user
 
 
 @router.get("/{user_id}", response_model=UserOut)
 def get_user(user_id: OwnUserId, session: ReadSession) -> UserOut:
-    return service.get_user(session, user_id)
+    return service.get_user(session, user_id=user_id)

@@ -28,7 +28,7 @@ def to_out(row: User) -> UserOut:
     )
 
 
-def put_user(session: Session, user_id: UUID, data: UserIn) -> tuple[UserOut, bool]:
+def put_user(session: Session, *, user_id: UUID, data: UserIn) -> tuple[UserOut, bool]:
     """Create the user or update the fields given; returns the user and whether it was created."""
     row = repo.get_user(session, user_id)
     if row is None:
@@ -72,12 +72,12 @@ def user_not_found(user_id: UUID) -> NotFound:
     return NotFound(f"user {user_id} not found; create it with PUT /api/v1/users/{user_id}")
 
 
-def require_user(session: Session, user_id: UUID) -> User:
+def require_user(session: Session, *, user_id: UUID) -> User:
     row = repo.get_user(session, user_id)
     if row is None:
         raise user_not_found(user_id)
     return row
 
 
-def get_user(session: Session, user_id: UUID) -> UserOut:
-    return to_out(require_user(session, user_id))
+def get_user(session: Session, *, user_id: UUID) -> UserOut:
+    return to_out(require_user(session, user_id=user_id))

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from random import Random
 
 from habitloop.core.blocks import block_for
+from habitloop.core.learned import Learned, Observation, learn
 from habitloop.core.phases import PHASE_SHARE, PROVEN_SCORE
 from habitloop.core.policies.base import Selection, SlotContext
 from habitloop.core.profile_view import ProfileView, task_estimate
@@ -110,18 +111,17 @@ class AdaptivePolicy:
 
     def select(
         self,
-        state: object,
+        state: Learned,
         candidates: Sequence[Candidate],
         context: SlotContext,
         rng: Random,
     ) -> Selection:
         if not candidates:
             raise ValueError("no candidates to choose from")
-        if not isinstance(state, ProfileView):
-            raise TypeError("the adaptive policy needs the user's ProfileView as its state")
-        scores = [score_candidate(state, c, context.mode) for c in candidates]
+        seen = state.view(context.day)
+        scores = [score_candidate(seen, c, context.mode) for c in candidates]
         flags = [
-            preferred(state, context.phase, c, s) for c, s in zip(candidates, scores, strict=True)
+            preferred(seen, context.phase, c, s) for c, s in zip(candidates, scores, strict=True)
         ]
         share = PHASE_SHARE[context.phase]
         wanted = [i for i, f in enumerate(flags) if f]
@@ -138,7 +138,7 @@ class AdaptivePolicy:
             weight = 1.0
         best = _best(pool, scores)
         index = best[min(int(tie_draw * len(best)), len(best) - 1)]
-        note = _drivers(state, context, candidates[index], scores[index], flags[index])
+        note = _drivers(seen, context, candidates[index], scores[index], flags[index])
         return Selection(
             index=index,
             propensity=round(weight / len(best), 6),
@@ -146,3 +146,6 @@ class AdaptivePolicy:
             score=scores[index].score,
             note=note,
         )
+
+    def update(self, state: Learned, observation: Observation) -> Learned:
+        return learn(state, observation)

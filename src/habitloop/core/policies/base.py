@@ -1,7 +1,10 @@
-"""What every policy shares: the slot it chooses for and the choice it returns.
+"""What every policy shares: the slot it chooses for, the choice it returns, and the protocol.
 
-A policy is a small immutable value with ``select(state, candidates, context, rng)``. Randomness
-comes only from the generator passed in, so the same seed gives the same choice.
+A policy is a small immutable value over a typed, immutable state ``S``:
+``select(state, candidates, context, rng)`` chooses one candidate, and ``update(state,
+observation)`` returns the state after learning from one answer (policies that do not learn
+return it unchanged). Randomness comes only from the generator passed in (or a seed the policy
+was built with), so the same seed gives the same choice.
 """
 
 from __future__ import annotations
@@ -10,8 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from random import Random
-from typing import Protocol
+from typing import Protocol, TypeVar
 
+from habitloop.core.learned import Observation
 from habitloop.core.scoring import Candidate
 from habitloop.core.vocab import Archetype, Category, Mode, Phase, Strategy
 
@@ -50,7 +54,10 @@ def draw_index(probabilities: Sequence[float], draw: float) -> int:
     return len(probabilities) - 1
 
 
-class Policy(Protocol):
+S = TypeVar("S")
+
+
+class Policy(Protocol[S]):
     @property
     def strategy(self) -> Strategy: ...
 
@@ -59,8 +66,10 @@ class Policy(Protocol):
 
     def select(
         self,
-        state: object,
+        state: S,
         candidates: Sequence[Candidate],
         context: SlotContext,
         rng: Random,
     ) -> Selection: ...
+
+    def update(self, state: S, observation: Observation) -> S: ...

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from random import Random
 
+from habitloop.core.learned import Observation
 from habitloop.core.policies.base import Selection, SlotContext
 from habitloop.core.scoring import Candidate
 from habitloop.core.vocab import Strategy
@@ -31,7 +32,7 @@ class DynamicPolicy:
 
     def select(
         self,
-        state: object,
+        state: None,
         candidates: Sequence[Candidate],
         context: SlotContext,
         rng: Random,
@@ -50,3 +51,7 @@ class DynamicPolicy:
         base = self.epsilon / n
         propensity = base + ((1.0 - self.epsilon) / len(best) if index in best else 0.0)
         return Selection(index=index, propensity=round(propensity, 6), explored=explored)
+
+    def update(self, state: None, observation: Observation) -> None:
+        """Nothing to learn: the choice depends on the library and the day alone."""
+        return state

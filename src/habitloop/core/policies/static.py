@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from random import Random
 
+from habitloop.core.learned import Observation
 from habitloop.core.policies.base import Selection, SlotContext
 from habitloop.core.scoring import Candidate
 from habitloop.core.vocab import Strategy
@@ -22,7 +23,7 @@ class StaticPolicy:
 
     def select(
         self,
-        state: object,
+        state: None,
         candidates: Sequence[Candidate],
         context: SlotContext,
         rng: Random,
@@ -34,3 +35,7 @@ class StaticPolicy:
             key=lambda i: (-candidates[i].archetype_fit, candidates[i].task.slug),
         )
         return Selection(index=best, propensity=1.0)
+
+    def update(self, state: None, observation: Observation) -> None:
+        """Nothing to learn: the choice depends on the library and the day alone."""
+        return state

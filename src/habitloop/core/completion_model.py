@@ -56,12 +56,25 @@ from numpy.typing import NDArray
 
 from habitloop.core.blocks import block_for
 from habitloop.core.library import Library, Task
-from habitloop.core.vocab import Category, Difficulty, Mode, TimeBlock
+from habitloop.core.vocab import Category, Difficulty, Mode, Outcome, TimeBlock
 
 PRIOR_PRECISION = 3.0
 FORGET_HALF_LIFE_DAYS = 60.0
 MAX_FAMILIARITY = 3.0
 RECENT_HALF_LIFE_DAYS = 3.0
+NO_RESPONSE_WEIGHT = 0.5
+
+
+def reward(outcome: Outcome, rating: int | None) -> tuple[float, float]:
+    """(reward, weight) of one outcome: the completion value blended with the rating when one
+    is given, ``0.85 x completion + 0.15 x (rating - 1) / 4``; an item left unanswered is
+    reward 0 with half the weight of an answer, as in the profile."""
+    value = {Outcome.COMPLETED: 1.0, Outcome.PARTIAL: 0.5}.get(outcome, 0.0)
+    if outcome is Outcome.NO_RESPONSE:
+        return 0.0, NO_RESPONSE_WEIGHT
+    if rating is not None:
+        value = 0.85 * value + 0.15 * (rating - 1) / 4
+    return value, 1.0
 
 
 @dataclass(frozen=True)
@@ -271,6 +284,16 @@ def update(
         precision = _at_least(base.precision - weight * p * (1 - p) * np.outer(v, v), prior)
     ref = day if base.ref is None or day > base.ref else base.ref
     return Model(mean, precision, ref, max(0.0, base.answers + sign * weight))
+
+
+def draw_weights(model: Model, count: int, seed: int, temper: float = 1.0) -> Array:
+    """``count`` joint samples (rows) of the weights from the posterior
+    ``N(mean, precision^-1)``, with standard deviations scaled by ``temper``: with
+    ``precision = L L'`` (Cholesky), ``mean + temper x L'^-1 z`` for standard normal ``z``."""
+    lower = np.linalg.cholesky(model.precision)
+    noise = np.random.default_rng(seed).standard_normal((len(model.mean), count))
+    draws: Array = model.mean + temper * np.linalg.solve(lower.T, noise).T
+    return draws
 
 
 def _at_least(precision: Array, prior: Model) -> Array:

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from fastapi import APIRouter
+
+from habitloop.api.deps import ContextDep, OwnUserId, ReadSession, ServicePrincipal, WriteSession
+from habitloop.api.responses import ERRORS
+from habitloop.learning import service
+from habitloop.learning.schemas import PhaseIn, ProfileOut
+from habitloop.users.schemas import UserOut
+
+router = APIRouter(tags=["feedback"], responses=ERRORS)
+
+
+@router.get("/api/v1/feedback/profile/{user_id}", response_model=ProfileOut)
+def get_profile(
+    user_id: OwnUserId, ctx: ContextDep, session: ReadSession, as_of: date | None = None
+) -> ProfileOut:
+    return service.read_profile(
+        session,
+        settings=ctx.settings,
+        library_cache=ctx.library,
+        user_id=user_id,
+        as_of=as_of or datetime.now(UTC).date(),
+    )
+
+
+@router.put("/api/v1/users/{user_id}/phase", response_model=UserOut, tags=["users"])
+def put_phase(
+    user_id: OwnUserId, body: PhaseIn, _: ServicePrincipal, ctx: ContextDep, session: WriteSession
+) -> UserOut:
+    return service.override_phase(
+        session,
+        settings=ctx.settings,
+        library_cache=ctx.library,
+        user_id=user_id,
+        body=body,
+        today=datetime.now(UTC).date(),
+    )

@@ -1,0 +1,200 @@
+"""Queries for the learned state: the user with their profile and model rows in one read, the
+profile's writes, and the plan items that answers and settlement are about.
+
+Statements are built once and run through Core on the session's connection: every plan and
+answer starts here, and ORM entities cost several times the statement itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import and_, bindparam, insert, select, update
+from sqlalchemy.orm import Session
+
+from habitloop.core.learned_documents import StoredModel
+from habitloop.learning.model_repository import (
+    MODEL_COLUMNS,
+    MODELS,
+    POPULATION,
+    POPULATION_COLUMNS,
+    StoredPopulation,
+)
+from habitloop.models import FeedbackRow, PlanItemRow, ProfileRow
+from habitloop.models.base import table_of
+from habitloop.users.repository import USER_COLUMNS, USERS, User
+
+FEEDBACK = table_of(FeedbackRow)
+PROFILES = table_of(ProfileRow)
+ITEMS = table_of(PlanItemRow)
+
+
+@dataclass(frozen=True, slots=True)
+class ItemRef:
+    """What answering or settling a plan item needs to know about it."""
+
+    item_id: UUID
+    plan_date: date
+    task_id: UUID
+    time_block: str
+    start_time: str
+    mode: str
+    active: bool
+
+
+REF_COLUMNS = [ITEMS.c[name] for name in ItemRef.__slots__]
+_REFS = select(*REF_COLUMNS).where(
+    ITEMS.c.user_id == bindparam("user_id"),
+    ITEMS.c.item_id.in_(bindparam("item_ids", expanding=True)),
+)
+_REF_FOR_TASK = select(*REF_COLUMNS).where(
+    ITEMS.c.user_id == bindparam("user_id"),
+    ITEMS.c.plan_date == bindparam("day"),
+    ITEMS.c.task_id == bindparam("task_id"),
+    ITEMS.c.active.is_(True),
+)
+
+
+def item_ref(session: Session, user_id: UUID, item_id: UUID) -> ItemRef | None:
+    row = session.connection().execute(_REFS, {"user_id": user_id, "item_ids": [item_id]}).first()
+    return ItemRef(*row) if row is not None else None
+
+
+def item_for_task(session: Session, user_id: UUID, task_id: UUID, day: date) -> ItemRef | None:
+    """The active item of ``day``'s plan that serves ``task_id``, if the plan has one."""
+    params = {"user_id": user_id, "day": day, "task_id": task_id}
+    row = session.connection().execute(_REF_FOR_TASK, params).first()
+    return ItemRef(*row) if row is not None else None
+
+
+_UNANSWERED = (
+    select(*REF_COLUMNS)
+    .outerjoin(
+        FEEDBACK,
+        and_(FEEDBACK.c.user_id == ITEMS.c.user_id, FEEDBACK.c.plan_item_id == ITEMS.c.item_id),
+    )
+    .where(
+        ITEMS.c.user_id == bindparam("user_id"),
+        ITEMS.c.active.is_(True),
+        ITEMS.c.plan_date < bindparam("before"),
+        FEEDBACK.c.feedback_id.is_(None),
+    )
+    .order_by(ITEMS.c.plan_date, ITEMS.c.position)
+)
+_UNANSWERED_AFTER = _UNANSWERED.where(ITEMS.c.plan_date > bindparam("after"))
+
+
+def unanswered_items(
+    session: Session, user_id: UUID, after: date | None, before: date
+) -> Sequence[ItemRef]:
+    """Active plan items dated in (after, before) with no feedback: the day ended unanswered.
+
+    Bounded by the plans made since the last settlement, not by the user's history.
+    """
+    params: dict[str, Any] = {"user_id": user_id, "before": before}
+    statement = _UNANSWERED
+    if after is not None:
+        statement, params["after"] = _UNANSWERED_AFTER, after
+    return [ItemRef(*row) for row in session.connection().execute(statement, params)]
+
+
+_INSERT_FEEDBACK = insert(FEEDBACK)
+
+
+def add_settled(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Insert the "no response" rows of settled items in one statement."""
+    if rows:
+        session.connection().execute(_INSERT_FEEDBACK, rows)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredProfile:
+    state: dict[str, Any]
+    settled_through: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class LearningRows:
+    """What learning from one user starts from, each part None when it has no row yet."""
+
+    profile: StoredProfile | None
+    model: StoredModel | None
+    population: StoredPopulation | None
+
+
+# Every plan and answer of a learning strategy starts here: one statement, not four.
+_LEARNING = (
+    select(
+        *USER_COLUMNS,
+        PROFILES.c.user_id,
+        PROFILES.c.state,
+        PROFILES.c.settled_through,
+        MODELS.c.user_id,
+        *MODEL_COLUMNS,
+        POPULATION.c.archetype,
+        *POPULATION_COLUMNS,
+    )
+    .select_from(
+        USERS.outerjoin(PROFILES, PROFILES.c.user_id == USERS.c.user_id)
+        .outerjoin(MODELS, MODELS.c.user_id == USERS.c.user_id)
+        .outerjoin(POPULATION, POPULATION.c.archetype == USERS.c.archetype)
+    )
+    .where(USERS.c.user_id == bindparam("user_id"))
+)
+_USER_END = len(USER_COLUMNS)
+_MODEL_AT = _USER_END + 3
+_POPULATION_AT = _MODEL_AT + 1 + len(MODEL_COLUMNS)
+
+
+def load_learning(session: Session, user_id: UUID) -> tuple[User, LearningRows] | None:
+    """The user and what learning from them starts from (None when there is no such user)."""
+    row = session.connection().execute(_LEARNING, {"user_id": user_id}).first()
+    if row is None:
+        return None
+    user = User(*row[:_USER_END])
+    profile_key, state, settled = row[_USER_END:_MODEL_AT]
+    model = row[_MODEL_AT + 1 : _POPULATION_AT]
+    population = row[_POPULATION_AT + 1 :]
+    return user, LearningRows(
+        StoredProfile(state, settled) if profile_key is not None else None,
+        StoredModel(*model) if row[_MODEL_AT] is not None else None,
+        StoredPopulation(*population) if row[_POPULATION_AT] is not None else None,
+    )
+
+
+_SETTLED = (
+    update(PROFILES)
+    .where(PROFILES.c.user_id == bindparam("key_user_id"))
+    .values(settled_through=bindparam("settled_through"))
+)
+_PROFILE_VALUES = ("state", "settled_through", "events", "completions")
+_UPDATE_PROFILE = (
+    update(PROFILES)
+    .where(PROFILES.c.user_id == bindparam("key_user_id"))
+    .values({name: bindparam(name) for name in _PROFILE_VALUES})
+)
+_INSERT_PROFILE = insert(PROFILES)
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileValues:
+    state: dict[str, Any]
+    settled_through: date | None
+    events: int
+    completions: int
+
+
+def save_settled_through(session: Session, user_id: UUID, day: date | None) -> None:
+    session.connection().execute(_SETTLED, {"key_user_id": user_id, "settled_through": day})
+
+
+def save_profile(session: Session, user_id: UUID, values: ProfileValues, *, exists: bool) -> None:
+    columns = {name: getattr(values, name) for name in _PROFILE_VALUES}
+    if exists:
+        session.connection().execute(_UPDATE_PROFILE, {"key_user_id": user_id, **columns})
+    else:
+        session.connection().execute(_INSERT_PROFILE, [{"user_id": user_id, **columns}])

@@ -1,0 +1,314 @@
+"""The learned state's use cases inside the caller's transaction: open it, settle the days that
+went unanswered, move the learning phase, and save it once.
+
+Plans and feedback both go through here, so the state changes in the same transaction as what
+changed it, from compact rows (the profile, the model, the plan items since the last
+settlement), never by recomputing over the whole history.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from uuid import UUID, uuid4
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from habitloop.core.completion_model import feature_space, population_prior
+from habitloop.core.learned import Learned, event_for, observe
+from habitloop.core.learned_documents import (
+    model_from_stored,
+    observation_document,
+    stored_model,
+)
+from habitloop.core.library import Library
+from habitloop.core.phases import PhaseRules, PhaseState, advance
+from habitloop.core.policies import AdaptivePolicy
+from habitloop.core.policies.bandit import BanditPolicy
+from habitloop.core.profile import archetype_priors, new_profile
+from habitloop.core.profile_document import from_document, to_document
+from habitloop.core.profile_view import ProfileView, has_tried, recent_completion_rate
+from habitloop.core.vocab import Archetype, Mode, Outcome, Phase, TimeBlock
+from habitloop.learning import model_repository as models
+from habitloop.learning import repository as repo
+from habitloop.learning.repository import ItemRef, LearningRows, ProfileValues
+from habitloop.learning.schemas import FavouriteOut, FrictionOut, PhaseIn, ProfileOut
+from habitloop.learning.state import Learning
+from habitloop.settings import Settings
+from habitloop.tasks.service import LibrarySource
+from habitloop.users import repository as users_repo
+from habitloop.users.repository import User
+from habitloop.users.schemas import UserOut
+from habitloop.users.service import to_out, user_not_found
+
+
+def require_learner(session: Session, user_id: UUID) -> tuple[User, LearningRows]:
+    """The user with their stored learning state, in one read; 404 when there is no user."""
+    found = repo.load_learning(session, user_id)
+    if found is None:
+        raise user_not_found(user_id)
+    return found
+
+
+def open_learning(
+    *,
+    user: User,
+    rows: LearningRows,
+    library: Library,
+    half_life_days: float,
+    today: date,
+    keep_model: bool = False,
+) -> Learning:
+    """The user's profile as stored, or a new one from the archetype's priors; and the
+    completion model with its population prior when ``keep_model`` or when the user already
+    has one (a user the bandit has served keeps it learning from every answer)."""
+    if rows.profile is not None:
+        profile = from_document(rows.profile.state)
+    else:
+        profile = new_profile(archetype_priors(library, Archetype(user.archetype)))
+    settled = rows.profile.settled_through if rows.profile is not None else None
+    if not keep_model and rows.model is None:
+        learned = Learned(profile, half_life_days)
+        learner: AdaptivePolicy | BanditPolicy = AdaptivePolicy()
+    else:
+        space = feature_space(library)
+        stored = rows.model
+        population = rows.population
+        sums = population.sums(space) if population is not None else None
+        prior = population_prior(space, sums, population.users if population else 0.0)
+        model = model_from_stored(space, stored) if stored is not None else None
+        learned = Learned(profile, half_life_days, space, prior, model)
+        learner = BanditPolicy()
+    return Learning(
+        user=user,
+        state=learned,
+        learner=learner,
+        settled_through=settled,
+        exists=rows.profile is not None,
+        today=today,
+        dirty=rows.profile is None,
+        model_stored=learned.model,
+    )
+
+
+def end_of_day(day: date, timezone: str) -> datetime:
+    return datetime.combine(day + timedelta(days=1), time(0, 0), ZoneInfo(timezone))
+
+
+def _settle_item(learning: Learning, library: Library, item: ItemRef) -> dict[str, Any] | None:
+    """Learn that ``item`` went unanswered; its "no response" row (None for a task the
+    library no longer has)."""
+    task = library.by_id.get(item.task_id)
+    if task is None:
+        return None
+    user = learning.user
+    event = event_for(
+        task,
+        block=TimeBlock(item.time_block),
+        day=item.plan_date,
+        outcome=Outcome.NO_RESPONSE,
+        is_new=not has_tried(learning.state.profile, task.id),
+    )
+    fit = task.archetype_fit[Archetype(user.archetype)]
+    observation = observe(learning.state, task, event, Mode(item.mode), fit)
+    learning.learn(observation)
+    return {
+        "user_id": user.user_id,
+        "feedback_id": uuid4(),
+        "plan_item_id": item.item_id,
+        "task_id": item.task_id,
+        "plan_date": item.plan_date,
+        "outcome": Outcome.NO_RESPONSE.value,
+        "source": "implicit",
+        "occurred_at": end_of_day(item.plan_date, user.timezone),
+        "event": observation_document(observation, learning.state.space),
+    }
+
+
+def settle(
+    session: Session,
+    learning: Learning,
+    library: Library,
+    *,
+    before: date,
+    store: bool = True,
+    answered: Collection[UUID] = (),
+    into: list[dict[str, Any]] | None = None,
+) -> int:
+    """Count the active items of days before ``before`` that got no answer as "no response".
+
+    Each becomes an implicit feedback row (so a late answer is an update, seen exactly once)
+    and an observation; with ``store`` false only the in-memory state changes, for reads.
+    Items in ``answered`` have answers not inserted yet; with ``into`` the rows are appended
+    there for the caller to insert with those answers, in one statement.
+    Returns how many items were settled.
+    """
+    last_day = before - timedelta(days=1)
+    if learning.settled_through is not None and learning.settled_through >= last_day:
+        return 0
+    items = repo.unanswered_items(session, learning.user.user_id, learning.settled_through, before)
+    rows = []
+    for item in items:
+        row = None if item.item_id in answered else _settle_item(learning, library, item)
+        if row is not None:
+            rows.append(row)
+    if into is not None:
+        into.extend(rows)
+    elif store:
+        repo.add_settled(session, rows)
+    else:
+        learning.held = True
+    learning.settled_through = last_day
+    # Nothing settled: only the date moves, and saving it needs no new profile document.
+    learning.settled_moved = True
+    return len(rows)
+
+
+def advance_phase(
+    learning: Learning, today: date, rules: PhaseRules, *, store: bool = True
+) -> PhaseState:
+    """The user's learning phase by the canonical rule as of ``today`` (stored on the user row
+    unless ``store`` is false)."""
+    user, profile = learning.user, learning.state.profile
+    since = user.phase_since or today
+    state = PhaseState(Phase(user.learning_phase), since, user.phase_locked, user.phase_completions)
+    # The two counts the rule reads, without building the whole view.
+    moved = advance(
+        state,
+        today=today,
+        completions=profile.outcomes[Outcome.COMPLETED],
+        completion_rate_7d=recent_completion_rate(profile, today),
+        days_observed=(today - since).days + 1,
+        rules=rules,
+    )
+    if store and (moved != state or user.phase_since is None):
+        user.learning_phase = moved.phase.value
+        user.phase_since = moved.since
+        user.phase_completions = moved.completions_at_start
+        learning.phase_moved = True
+    return moved
+
+
+def save(session: Session, learning: Learning) -> None:
+    """Write what changed: the phase, the profile (or only its settlement date), the model
+    and the archetype's pooled sums."""
+    if learning.phase_moved:
+        users_repo.save_phase(session, learning.user)
+        learning.phase_moved = False
+    if learning.held:
+        return
+    user_id, profile = learning.user.user_id, learning.state.profile
+    if learning.dirty:
+        values = ProfileValues(
+            to_document(profile),
+            learning.settled_through,
+            sum(profile.outcomes.values()),
+            profile.outcomes[Outcome.COMPLETED],
+        )
+        repo.save_profile(session, user_id, values, exists=learning.exists)
+        learning.exists, learning.dirty, learning.settled_moved = True, False, False
+    elif learning.settled_moved and learning.exists:
+        repo.save_settled_through(session, user_id, learning.settled_through)
+        learning.settled_moved = False
+    _save_model(session, learning)
+
+
+def _save_model(session: Session, learning: Learning) -> None:
+    model, stored, space = learning.state.model, learning.model_stored, learning.state.space
+    if model is None or model is stored or space is None:
+        return
+    user = learning.user
+    models.save_model(session, user.user_id, stored_model(space, model), exists=stored is not None)
+    before = stored.mean if stored is not None else (0.0,) * len(space)
+    delta = [new - old for new, old in zip(model.mean, before, strict=True)]
+    models.add_to_population(session, user.archetype, space, delta, users=int(stored is None))
+    learning.model_stored = model
+
+
+def read_profile(
+    session: Session,
+    *,
+    settings: Settings,
+    library_cache: LibrarySource,
+    user_id: UUID,
+    as_of: date,
+) -> ProfileOut:
+    """The profile as of ``as_of``; days before it that went unanswered count as such, as they
+    will when the profile is next updated (nothing is written by reading)."""
+    user, rows = require_learner(session, user_id)
+    library = library_cache.current(session)
+    learning = open_learning(
+        user=user,
+        rows=rows,
+        library=library,
+        half_life_days=settings.profile_half_life_days,
+        today=as_of,
+    )
+    settle(session, learning, library, before=as_of, store=False)
+    phase = advance_phase(learning, as_of, PhaseRules(), store=False)
+    return profile_out(learning.state.view(as_of), phase, library, user_id, as_of)
+
+
+def profile_out(
+    seen: ProfileView, phase: PhaseState, library: Library, user_id: UUID, as_of: date
+) -> ProfileOut:
+    favourites = [library.by_id[t] for t in seen.favourites if t in library.by_id]
+    return ProfileOut(
+        user_id=user_id,
+        as_of=as_of,
+        learning_phase=phase.phase,
+        phase_since=phase.since,
+        phase_locked=phase.locked,
+        category_affinity={c: round(v, 4) for c, v in seen.category_affinity.items()},
+        time_of_day={b: round(v, 4) for b, v in seen.time_of_day.items()},
+        difficulty_tolerance=round(seen.difficulty_tolerance, 4),
+        variety_seeking=round(seen.variety_seeking, 4),
+        consistency=round(seen.consistency, 4),
+        streak_current=seen.streak_current,
+        streak_longest=seen.streak_longest,
+        friction={
+            c: FrictionOut(score=round(v, 4), level=seen.friction_level[c])
+            for c, v in seen.friction.items()
+        },
+        favourites=[
+            FavouriteOut(task_id=t.id, slug=t.slug, name=t.name, category=t.category)
+            for t in sorted(favourites, key=lambda t: (t.category.value, t.slug))
+        ],
+        events=seen.events,
+        completions=seen.completions,
+        partials=seen.partials,
+        skips=seen.skips,
+        no_responses=seen.no_responses,
+        completion_rate=seen.completion_rate,
+        completion_rate_7d=seen.completion_rate_7d,
+        unique_tasks_tried=seen.unique_tasks_tried,
+        confidence=round(seen.confidence, 4),
+    )
+
+
+def override_phase(
+    session: Session,
+    *,
+    settings: Settings,
+    library_cache: LibrarySource,
+    user_id: UUID,
+    body: PhaseIn,
+    today: date,
+) -> UserOut:
+    """Pin (or, with ``locked`` false, just set) the user's phase from today."""
+    user, rows = require_learner(session, user_id)
+    learning = open_learning(
+        user=user,
+        rows=rows,
+        library=library_cache.current(session),
+        half_life_days=settings.profile_half_life_days,
+        today=today,
+    )
+    user.learning_phase = body.phase.value
+    user.phase_since = today
+    user.phase_locked = body.locked
+    user.phase_completions = learning.state.view(today).completions
+    users_repo.save_phase(session, user)
+    return to_out(user)

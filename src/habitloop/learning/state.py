@@ -1,0 +1,46 @@
+"""One user's learned state inside one transaction: changed in memory as answers are learned
+from, and written back once by ``learning.service.save``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from habitloop.core.completion_model import Model
+from habitloop.core.learned import Learned, Observation
+from habitloop.core.policies.base import Policy
+from habitloop.users.repository import User
+
+
+@dataclass
+class Learning:
+    """The user, their ``Learned`` state, and what saving it must write.
+
+    ``learner`` is the policy whose ``update`` learns for this user: every learning policy
+    learns the same way, and the bandit's keeps the completion model as well as the profile.
+    """
+
+    user: User
+    state: Learned
+    learner: Policy[Learned]
+    settled_through: date | None
+    exists: bool
+    today: date
+    dirty: bool = False
+    settled_moved: bool = False
+    phase_moved: bool = False
+    # Settled in memory only (``settle(store=False)``): the state holds observations that
+    # have no feedback rows, so it is not saved.
+    held: bool = False
+    model_stored: Model | None = None
+
+    def learn(self, observation: Observation) -> None:
+        """Apply (or, for a retraction, undo) one observation."""
+        self.state = self.learner.update(self.state, observation)
+        self.dirty = True
+
+    def snapshot(self) -> tuple[Learned, bool]:
+        return self.state, self.dirty
+
+    def restore(self, saved: tuple[Learned, bool]) -> None:
+        self.state, self.dirty = saved

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from uuid import UUID
+
+from fastapi import APIRouter
+
+from habitloop.api.deps import ContextDep, OwnUserId, WriteSession
+from habitloop.api.responses import ERRORS
+from habitloop.plans.schemas import PlanItemOut
+from habitloop.swaps import service
+from habitloop.swaps.schemas import SwapIn
+
+router = APIRouter(tags=["plans"], responses=ERRORS)
+
+
+@router.post(
+    "/api/v1/users/{user_id}/plans/{plan_date}/items/{item_id}/swap",
+    response_model=PlanItemOut,
+    status_code=201,
+)
+def swap_item(
+    user_id: OwnUserId,
+    plan_date: date,
+    item_id: UUID,
+    ctx: ContextDep,
+    session: WriteSession,
+    body: SwapIn | None = None,
+) -> PlanItemOut:
+    return service.swap_item(
+        session,
+        settings=ctx.settings,
+        library_cache=ctx.library,
+        user_id=user_id,
+        day=plan_date,
+        item_id=item_id,
+        body=body or SwapIn(),
+        now=datetime.now(UTC),
+    )
