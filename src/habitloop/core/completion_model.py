@@ -1,4 +1,4 @@
-"""A per-user Bayesian logistic model of completion over task features, for Thompson sampling.
+"""A Bayesian logistic model of completion over task features, for Thompson sampling.
 
 Why a model over features rather than one Beta per task: a user sees about one task per
 category a day, so a per-task posterior would need months to separate 77 tasks. What makes
@@ -11,10 +11,9 @@ so a new user starts from what worked for people like them.
 (multi-hot, divided by the square root of their number); difficulty x today's mode (nine
 indicators, so "challenging on a low day" is learned apart from "challenging on a high day");
 duration / 30 minutes; the time block (one-hot); familiarity (the task's decayed answer weight,
-capped at 3, / 3); recency (``0.5 ** (days since its last answer / 3)``: on the simulator it
-lifted the final-week expected completion of the bandit from 0.390 to 0.398, 3 seeds, as
-fatigue from a task done days ago fades faster than the profile's half-life); never-tried; and
-the archetype fit of the task.
+capped at 3, / 3); recency (``0.5 ** (days since its last answer / 3)``: fatigue from a task
+done days ago fades faster than the profile's half-life); never-tried; and the archetype fit of
+the task.
 
 **Posterior** a Gaussian ``N(m, P^-1)`` over the weights with a full precision matrix ``P``
 (the online Laplace approximation of Chapelle and Li, 2011, without their diagonal shortcut): an
@@ -27,20 +26,16 @@ answer with reward ``y`` in [0, 1] and weight ``c`` on features ``x`` updates, w
 Why the full matrix: the features overlap (the bias, the category, the block and the
 difficulty-by-mode indicators all fire on every task), and a diagonal posterior treats them as
 independent, so one answer moves all of them as if each alone explained it, and repeated
-evidence overshoots the observed rate. On the simulator (``habitloop simulate``, pure core, 150
-users, 28 days, seeds 1-6, prior precision 3, draws tempered by 0.2) the full matrix raised the
-final-week expected completion relative to the oracle from 0.812 to 0.816 for the bandit and
-from 0.807 to 0.818 for the model taken greedily. With 41 features it costs a 41 x 41 solve
-per answer (tens of microseconds).
+evidence overshoots the observed rate. With 41 features it costs a 41 x 41 solve per answer
+(tens of microseconds).
 
 Precision decays toward the prior with a half-life (``FORGET_HALF_LIFE_DAYS``), so a user whose
 preferences shift is re-learned. A retraction inverts the step (see ``update``).
 
 **Prior** the population model of the user's archetype: the mean of its users' weights, with
-precision ``PRIOR_PRECISION`` per weight (independent). 3 (a prior standard deviation of 0.58
-logit per weight) rather than 1: a user's own deviations from their archetype are a few tenths
-of a logit, and the wider prior let the first weeks' noise through (diagonal posterior, draws
-tempered by 0.5, seeds 1-3: 0.808 against 0.796).
+precision ``PRIOR_PRECISION`` per weight (independent): a prior standard deviation of 0.58
+logit per weight, as a user's own deviations from their archetype are a few tenths of a logit
+and a wider prior lets the first weeks' noise through.
 """
 
 from __future__ import annotations

@@ -19,8 +19,12 @@ def health() -> dict[str, str]:
 
 @router.get("/api/health/detailed")
 def health_detailed(ctx: ContextDep, session: ReadSession) -> dict[str, Any]:
-    today = datetime.now(UTC).date()
-    return service.detailed(session, ctx.settings, ctx.library.current(session), today)
+    return service.detailed(
+        session,
+        settings=ctx.settings,
+        library=ctx.library.current(session),
+        today=datetime.now(UTC).date(),
+    )
 
 
 @router.get("/metrics", include_in_schema=False)
