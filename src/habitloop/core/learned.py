@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
-from uuid import UUID
 
 import numpy as np
 from numpy.typing import NDArray
@@ -78,10 +77,6 @@ class Learned:
         default_factory=dict, init=False, repr=False
     )
 
-    @property
-    def keeps_model(self) -> bool:
-        return self.space is not None and self.prior is not None
-
     def view(self, day: date) -> ProfileView:
         if day not in self._views:
             self._views[day] = view(self.profile, day)
@@ -102,9 +97,6 @@ class Learned:
         if key not in self._draws:
             self._draws[key] = draw_weights(self.model_on(day), count, seed, temper)
         return self._draws[key]
-
-    def last_answered(self) -> dict[UUID, date]:
-        return {t: r.outcomes.ref for t, r in self.profile.tasks.items() if r.outcomes.ref}
 
     def features(
         self, task: Task, block: TimeBlock, mode: Mode, day: date, fit: float

@@ -35,7 +35,7 @@ from habitloop.core.scoring import Candidate, GroupUse, ScoreWeights, record_use
 from habitloop.core.vocab import ALL_CATEGORIES, Mode, Phase, Strategy
 from habitloop.sim.baselines import OraclePolicy, OracleView, RandomPolicy
 from habitloop.sim.behaviour import PARTIAL_SHARE, SimUser
-from habitloop.sim.ope import Estimate, doubly_robust, ipw, snips
+from habitloop.sim.ope import Estimate, LoggedDecisions, direct_method
 from habitloop.sim.population import Heterogeneity, make_population
 from habitloop.sim.records import completion_value
 
@@ -185,10 +185,12 @@ def check(log: Logged) -> list[Check]:
         q_target = [
             q(p, category_of.get(p, cat)) for p, cat in zip(picks, log.categories, strict=True)
         ]
+        logged = LoggedDecisions(log.rewards, log.propensities, target_p, q_logged, q_target)
         estimates = {
-            "IPW": ipw(log.rewards, log.propensities, target_p),
-            "SNIPS": snips(log.rewards, log.propensities, target_p),
-            "DR": doubly_robust(log.rewards, log.propensities, target_p, q_logged, q_target),
+            "IPW": logged.ipw(),
+            "SNIPS": logged.snips(),
+            "DR": logged.doubly_robust(),
+            "DM": direct_method(q_target),
         }
         truth = sum(log.target_truth[name]) / len(log.target_truth[name])
         checks.append(Check(name, truth, estimates))
@@ -201,17 +203,18 @@ def to_markdown(checks: Sequence[Check], logged: int) -> str:
         "",
         "True value: the expected completion value (partial = 0.5, unanswered = 0) of the "
         "target's pick on the logged contexts, from the simulator's latent probabilities. "
-        "Estimates with 95% intervals.",
+        "Estimates with 95% intervals; DM (the reward model alone) shows the bias the "
+        "weighted estimators correct.",
         "",
-        "| Target | True value | IPW | SNIPS | DR |",
-        "|---|---|---|---|---|",
+        "| Target | True value | IPW | SNIPS | DR | DM |",
+        "|---|---|---|---|---|---|",
     ]
     for c in checks:
         cells = []
-        for method in ("IPW", "SNIPS", "DR"):
+        for method in ("IPW", "SNIPS", "DR", "DM"):
             e = c.estimates[method]
             low, high = e.interval()
-            mark = "" if low <= c.truth <= high else " (misses)"
+            mark = "" if c.covered(method) else " (misses)"
             cells.append(f"{e.value:.3f} [{low:.3f}, {high:.3f}]{mark}")
         lines.append(f"| {c.target} | {c.truth:.3f} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
