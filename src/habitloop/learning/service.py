@@ -161,7 +161,7 @@ def settle(
     else:
         learning.held = True
     learning.settled_through = last_day
-    # Nothing settled: only the date moves, and saving it needs no new profile document.
+    # When nothing was settled only the date moves, and saving it needs no new document.
     learning.settled_moved = True
     return len(rows)
 
@@ -248,18 +248,26 @@ def read_profile(
     )
     settle(session, learning, library, before=as_of, store=False)
     phase = advance_phase(learning, as_of, PhaseRules(), store=False)
-    return profile_out(learning.state.view(as_of), phase, library, user_id, as_of)
+    # Until a learning strategy has served the user their phase has no start to show.
+    unstarted = user.phase_since is None and phase.phase.value == user.learning_phase
+    since = None if unstarted else phase.since
+    return profile_out(learning.state.view(as_of), phase, since, library, user_id, as_of)
 
 
 def profile_out(
-    seen: ProfileView, phase: PhaseState, library: Library, user_id: UUID, as_of: date
+    seen: ProfileView,
+    phase: PhaseState,
+    since: date | None,
+    library: Library,
+    user_id: UUID,
+    as_of: date,
 ) -> ProfileOut:
     favourites = [library.by_id[t] for t in seen.favourites if t in library.by_id]
     return ProfileOut(
         user_id=user_id,
         as_of=as_of,
         learning_phase=phase.phase,
-        phase_since=phase.since,
+        phase_since=since,
         phase_locked=phase.locked,
         category_affinity={c: round(v, 4) for c, v in seen.category_affinity.items()},
         time_of_day={b: round(v, 4) for b, v in seen.time_of_day.items()},

@@ -6,7 +6,7 @@ from uuid import UUID
 from sqlalchemy.orm import Session
 
 from habitloop.core.vocab import ALL_CATEGORIES, Archetype, Category, Phase
-from habitloop.errors import NotFound
+from habitloop.errors import BadRequest, NotFound
 from habitloop.users import repository as repo
 from habitloop.users.repository import User
 from habitloop.users.schemas import UserIn, UserOut
@@ -31,6 +31,13 @@ def to_out(row: User) -> UserOut:
 def put_user(session: Session, *, user_id: UUID, data: UserIn) -> tuple[UserOut, bool]:
     """Create the user or update the fields given; returns the user and whether it was created."""
     row = repo.get_user(session, user_id)
+    wake = data.wake_time or (row.wake_time if row else DEFAULT_WAKE)
+    sleep = data.sleep_time or (row.sleep_time if row else DEFAULT_SLEEP)
+    if wake == sleep:
+        raise BadRequest(
+            f"wake_time and sleep_time would both be {wake.strftime('%H:%M')}: "
+            "a day needs waking hours"
+        )
     if row is None:
         row = repo.add_user(
             session,
