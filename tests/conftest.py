@@ -63,18 +63,30 @@ def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
+def migrated_database_url(
+    backend: str,
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    name: str,
+) -> str:
+    """A new database ``name`` on ``backend``, migrated and holding the configured library."""
+    url = database_url_for(backend, request, tmp_path_factory, name)
+    settings = make_settings(url)
+    db = Database(create_db_engine(settings))
+    try:
+        upgrade(db.engine)
+        with db.transaction() as session:
+            ensure_configured_library(session, settings)
+    finally:
+        db.dispose()
+    return url
+
+
 @pytest.fixture(scope="session")
 def database_url(
     backend: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> str:
-    url = database_url_for(backend, request, tmp_path_factory, f"habitloop_{backend}")
-    settings = make_settings(url)
-    db = Database(create_db_engine(settings))
-    upgrade(db.engine)
-    with db.transaction() as session:
-        ensure_configured_library(session, settings)
-    db.dispose()
-    return url
+    return migrated_database_url(backend, request, tmp_path_factory, f"habitloop_{backend}")
 
 
 @pytest.fixture(scope="session")

@@ -48,9 +48,12 @@ def test_upgrade_downgrade_upgrade_and_models_match(
 
 
 def test_per_user_tables_lead_with_user_id() -> None:
+    checked = set()
     for table in Base.metadata.sorted_tables:
         if "user_id" in table.c and table.name != "users":
             assert table.primary_key.columns.keys()[0] == "user_id", table.name
+            checked.add(table.name)
+    assert checked >= {"checkins", "plans", "plan_items", "feedback", "profiles"}, checked
 
 
 @pytest.mark.parametrize("kind", BACKENDS)

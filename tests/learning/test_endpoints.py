@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
-from tests.conftest import UserHandle
+from tests.conftest import UserHandle, auth
 
 
 def day(n: int) -> str:
@@ -71,24 +71,7 @@ def test_fifteen_completions_reach_establishment_before_day_eight(
     assert phases[3] == "establishment"
 
 
-def test_adaptive_reasons_name_their_drivers(new_user: Callable[..., UserHandle]) -> None:
-    user = new_user("resilience_rebuilder")
-    plan = user.plan(day(1), strategy="adaptive").json()
-    assert plan["strategy"] == "adaptive"
-    assert all(
-        "Resilience Rebuilder" in i["reason"] or "new for you" in i["reason"] for i in plan["items"]
-    )
-    assert all(0 < i["propensity"] <= 1 for i in plan["items"])
-
-
-def test_bandit_is_the_default_strategy(new_user: Callable[..., UserHandle]) -> None:
-    user = new_user()
-    assert user.plan(day(1)).json()["strategy"] == "bandit"
-
-
 def test_service_role_can_pin_a_phase(new_user: Callable[..., UserHandle]) -> None:
-    from tests.conftest import auth
-
     user = new_user()
     url = f"/api/v1/users/{user.id}/phase"
     assert user.client.put(url, json={"phase": "mastery"}, headers=user.headers).status_code == 403
@@ -111,3 +94,14 @@ def test_bandit_strategy_logs_bounded_propensities_and_learns_in_the_feedback_tr
             user.feedback(item["item_id"], status, occurred_at=f"{day(n)}T20:00:00+00:00")
     assert all(0.05 - 1e-9 <= p <= 1.0 for p in seen)
     assert "expected completion" in plan["items"][0]["reason"]
+
+
+def test_the_phase_starts_with_the_first_learning_plan(
+    new_user: Callable[..., UserHandle],
+) -> None:
+    user = new_user()
+    assert user.plan(day(1), strategy="static").status_code == 201
+    assert user.profile(day(3))["phase_since"] is None
+    assert user.plan(day(2), strategy="adaptive").status_code == 201
+    for as_of in (day(2), day(5)):
+        assert user.profile(as_of)["phase_since"] == day(2)

@@ -10,22 +10,14 @@ import pytest
 from fastapi.testclient import TestClient
 
 from habitloop.api import create_app
-from habitloop.db import Database, create_db_engine
-from habitloop.db.migrate import upgrade
-from tests.conftest import auth, database_url_for, make_settings
+from tests.conftest import auth, make_settings
 
 SERVICE = auth(None, service=True)
 
 
 @pytest.fixture(scope="module")
-def library_client(
-    backend: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[TestClient]:
-    url = database_url_for(backend, request, tmp_path_factory, f"habitloop_tasks_{backend}")
-    settings = make_settings(url)
-    db = Database(create_db_engine(settings))
-    upgrade(db.engine)
-    db.dispose()
+def library_client(library_database_url: str) -> Iterator[TestClient]:
+    settings = make_settings(library_database_url)
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:
         yield client
 

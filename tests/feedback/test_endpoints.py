@@ -9,15 +9,7 @@ from fastapi.testclient import TestClient
 from habitloop.api import create_app
 from habitloop.settings import Settings
 from tests.conftest import UserHandle, make_settings
-
-
-def first_item(plan: dict[str, Any], category: str | None = None) -> dict[str, Any]:
-    items = plan["items"]
-    return next(i for i in items if category is None or i["category"] == category)
-
-
-def at(day: str, clock: str = "12:00") -> str:
-    return f"{day}T{clock}:00+00:00"
+from tests.support.http import at, first_item
 
 
 def test_record_then_repeat_returns_the_same_id(new_user: Callable[..., UserHandle]) -> None:
@@ -206,35 +198,3 @@ def test_unanswered_items_count_as_not_completed_next_time(
     assert late.status_code == 200 and late.json()["status"] == "updated"
     profile = user.profile("2026-11-24")
     assert (profile["no_responses"], profile["completions"], profile["events"]) == (6, 2, 8)
-
-
-def test_swap_replaces_the_item_and_counts_as_negative_feedback(
-    new_user: Callable[..., UserHandle],
-) -> None:
-    user = new_user()
-    plan = user.plan("2030-01-10").json()
-    old = first_item(plan, "movement")
-    url = f"/api/v1/users/{user.id}/plans/2030-01-10/items/{old['item_id']}/swap"
-    swapped = user.client.post(url, json={"reason": "too_hard"}, headers=user.headers)
-    assert swapped.status_code == 201, swapped.text
-    new = swapped.json()
-    assert new["category"] == "movement"
-    assert new["variation_group"] != old["variation_group"]
-    shown = user.client.get(f"/api/v1/users/{user.id}/plans/2030-01-10", headers=user.headers)
-    ids = [i["item_id"] for i in shown.json()["items"]]
-    assert new["item_id"] in ids and old["item_id"] not in ids
-    assert len(ids) == 7
-    profile = user.profile("2030-01-10")
-    assert (profile["skips"], profile["events"]) == (1, 1)
-    assert user.client.post(url, json={}, headers=user.headers).status_code == 409
-    gone = user.feedback(old["item_id"], "completed", occurred_at=at("2030-01-10"))
-    assert gone.status_code == 409
-
-
-def test_swap_of_unknown_item_is_404(new_user: Callable[..., UserHandle]) -> None:
-    user = new_user()
-    user.plan("2026-11-23")
-    url = (
-        f"/api/v1/users/{user.id}/plans/2026-11-23/items/00000000-0000-4000-8000-000000000000/swap"
-    )
-    assert user.client.post(url, headers=user.headers).status_code == 404

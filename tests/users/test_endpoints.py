@@ -73,3 +73,30 @@ def test_unknown_user_is_404(client: TestClient) -> None:
     response = client.get(f"/api/v1/users/{user.id}", headers=user.headers)
     assert response.status_code == 404
     assert response.json()["error"] == "NotFound"
+
+
+@pytest.mark.parametrize(
+    ("create", "update"),
+    [
+        ({"wake_time": "23:00"}, None),  # the default sleep time is 23:00
+        ({"sleep_time": "07:00"}, None),  # the default wake time is 07:00
+        ({"wake_time": "06:00", "sleep_time": "22:00"}, {"wake_time": "22:00"}),
+    ],
+)
+def test_a_day_without_waking_hours_is_refused_and_nothing_changes(
+    new_user: Callable[..., UserHandle],
+    create: dict[str, str],
+    update: dict[str, str] | None,
+) -> None:
+    user = new_user(create=False)
+    if update is None:
+        refused = user.put(archetype="peak_performer", **create)
+    else:
+        assert user.put(archetype="peak_performer", **create).status_code == 201
+        refused = user.put(archetype="peak_performer", **update)
+    assert refused.status_code == 422, refused.text
+    assert "waking hours" in refused.json()["detail"]
+    shown = user.client.get(f"/api/v1/users/{user.id}", headers=user.headers)
+    assert shown.status_code == (404 if update is None else 200)
+    if update is not None:
+        assert shown.json()["wake_time"] == "06:00"
