@@ -1,13 +1,24 @@
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect, select, text
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, inspect, select, text
 
+from habitloop import Habitloop
 from habitloop.core.completion_model import FeatureSpace
 from habitloop.db import Database, create_db_engine
-from habitloop.db.migrate import current_revision, downgrade, head_revision, upgrade
+from habitloop.db.migrate import (
+    alembic_config,
+    current_revision,
+    downgrade,
+    head_revision,
+    upgrade,
+)
 from habitloop.learning.model_repository import POPULATION, POPULATION_COLUMNS, StoredPopulation
 from habitloop.models import Base
 from tests.conftest import BACKENDS, database_url_for, make_settings
@@ -93,3 +104,50 @@ def test_population_sums_survive_the_move_to_one_row_and_back(
     finally:
         downgrade(engine, "base")
         engine.dispose()
+
+
+PER_USER_TABLES = ("users", "plans", "plan_items", "decisions", "rotation_state", "checkins")
+
+
+@pytest.mark.parametrize("kind", BACKENDS)
+def test_every_migration_keeps_the_users_rows(
+    kind: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Stepping down to the first revision and back up loses no user's plans or answers: a
+    migration that rebuilds a table on SQLite must not cascade into the rows that point at it."""
+    url = database_url_for(kind, request, tmp_path_factory, f"habitloop_keeps_{kind}")
+    settings = make_settings(url)
+    engine = create_db_engine(settings)
+    try:
+        upgrade(engine)
+        with Habitloop(settings=settings) as hl:
+            ana = uuid.uuid4()
+            hl.put_user(ana, {"archetype": "peak_performer"})
+            hl.checkin(ana, {"date": "2026-05-04", "energy": 3})
+            plan = hl.plan(ana, {"date": "2026-05-04"})
+            hl.feedback(
+                {"user_id": ana, "plan_item_id": plan.items[0].item_id, "status": "completed"},
+                now=datetime(2026, 5, 4, 20, tzinfo=UTC),
+            )
+        before = _row_counts(engine)
+        assert all(before[t] > 0 for t in PER_USER_TABLES), before
+        revisions = [
+            r.revision for r in ScriptDirectory.from_config(alembic_config(engine)).walk_revisions()
+        ]
+        for step in revisions[1:]:  # newest first: down one revision at a time
+            downgrade(engine, step)
+            assert _row_counts(engine, PER_USER_TABLES) == {t: before[t] for t in PER_USER_TABLES}
+        upgrade(engine)
+        assert _row_counts(engine, PER_USER_TABLES) == {t: before[t] for t in PER_USER_TABLES}
+    finally:
+        downgrade(engine, "base")
+        engine.dispose()
+
+
+def _row_counts(
+    engine: Engine, tables: tuple[str, ...] = (*PER_USER_TABLES, "feedback")
+) -> dict[str, int]:
+    with engine.connect() as conn:
+        return {
+            t: int(conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one()) for t in tables
+        }

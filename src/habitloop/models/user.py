@@ -24,4 +24,6 @@ class UserRow(Timestamped, Base):
     phase_since: Mapped[date | None]
     phase_locked: Mapped[bool] = mapped_column(default=False, server_default=false())
     phase_completions: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    # Bumped by every write to the user's plans, answers or learned state (optimistic checks).
+    revision: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())

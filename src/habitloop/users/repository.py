@@ -33,6 +33,7 @@ class User:
     phase_since: date | None
     phase_locked: bool
     phase_completions: int
+    revision: int = 0
 
 
 USER_COLUMNS = [USERS.c[name] for name in User.__slots__]
@@ -53,6 +54,30 @@ def add_user(session: Session, user: User) -> User:
 
 def update_user(session: Session, user_id: UUID, values: dict[str, Any]) -> None:
     session.connection().execute(_UPDATE.values(**values), {"key_user_id": user_id})
+
+
+_BUMP = (
+    update(USERS)
+    .where(USERS.c.user_id == bindparam("key_user_id"))
+    .values(revision=USERS.c.revision + 1)
+)
+_CLAIM = _BUMP.where(USERS.c.revision == bindparam("key_revision"))
+
+
+def bump_revision(session: Session, user: User) -> None:
+    """Mark that this transaction changes the user's plans, answers or learned state."""
+    session.connection().execute(_BUMP, {"key_user_id": user.user_id})
+    user.revision += 1
+
+
+def claim_revision(session: Session, user: User) -> bool:
+    """Bump the revision only if it is still the one ``user`` was read with: False when
+    another transaction changed the user's state since."""
+    params = {"key_user_id": user.user_id, "key_revision": user.revision}
+    claimed = session.connection().execute(_CLAIM, params).rowcount == 1
+    if claimed:
+        user.revision += 1
+    return claimed
 
 
 def save_phase(session: Session, user: User) -> None:
