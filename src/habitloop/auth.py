@@ -12,6 +12,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -101,8 +102,27 @@ def issue_token(
 
 
 def decode_token(secret: str, token: str) -> Principal:
+    return _principal(_claims(secret, token))
+
+
+def authenticate(secret: str, token: str, now: datetime) -> Principal:
+    """The token's principal, its signature and claims checked once per token: a token that
+    was valid stays so until its ``exp``, which is checked on every call."""
+    principal, expires = _checked(secret, token)
+    if now.timestamp() >= expires:
+        raise Unauthorized("the token has expired")
+    return principal
+
+
+@lru_cache(maxsize=4096)
+def _checked(secret: str, token: str) -> tuple[Principal, float]:
+    claims = _claims(secret, token)
+    return _principal(claims), float(claims["exp"])
+
+
+def _claims(secret: str, token: str) -> dict[str, Any]:
     try:
-        claims = jwt.decode(
+        claims: dict[str, Any] = jwt.decode(
             token,
             secret,
             algorithms=[ALGORITHM],
@@ -112,6 +132,10 @@ def decode_token(secret: str, token: str) -> Principal:
         raise Unauthorized("the token has expired") from exc
     except jwt.InvalidTokenError as exc:
         raise Unauthorized(f"invalid token: {exc}") from exc
+    return claims
+
+
+def _principal(claims: dict[str, Any]) -> Principal:
     aud = claims.get("aud")
     if aud is not None and AUDIENCE not in (aud if isinstance(aud, list) else [aud]):
         raise Unauthorized("the token's audience is not 'authenticated'")

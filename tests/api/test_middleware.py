@@ -28,7 +28,11 @@ def test_metrics_count_requests_by_route(
     user.plan("2026-11-23")
     text = client.get("/metrics").text
     assert (
-        'habitloop_http_requests_total{method="POST",route="/api/v1/users/{user_id}/plans",status="201"}'
+        'habitloop_http_requests_total{handler="/api/v1/users/{user_id}/plans",method="POST",status="201"}'
         in text
     )
     assert "habitloop_plans_generated_total" in text
+    for step in ("load", "select", "persist"):
+        assert f'habitloop_plan_step_seconds_count{{step="{step}"}}' in text
+    assert 'habitloop_db_turn_wait_seconds_count{kind="write"}' in text
+    assert "habitloop_db_pool_connections_in_use" in text

@@ -43,13 +43,13 @@ def copy_of(task: Task, **changes: object) -> Task:
 
 def test_list_tasks_filters_by_category_and_by_active(library_db: Database) -> None:
     library, _ = current(library_db)
-    focus = list_tasks(library, Category.FOCUS, None)
+    focus = list_tasks(library, category=Category.FOCUS, active=None)
     assert focus
     assert focus == [t for t in library.tasks if t.category is Category.FOCUS]
-    assert list_tasks(library, None, None) == list(library.tasks)
-    active = list_tasks(library, None, True)
+    assert list_tasks(library, category=None, active=None) == list(library.tasks)
+    active = list_tasks(library, category=None, active=True)
     assert active and all(t.active for t in active)
-    inactive = list_tasks(library, None, False)
+    inactive = list_tasks(library, category=None, active=False)
     assert len(active) + len(inactive) == len(library)
     assert not any(t.active for t in inactive)
 
@@ -57,10 +57,10 @@ def test_list_tasks_filters_by_category_and_by_active(library_db: Database) -> N
 def test_find_task_by_id_and_an_unknown_id_is_not_found(library_db: Database) -> None:
     library, _ = current(library_db)
     task = library.tasks[3]
-    assert find_task(library, task.id) is task
+    assert find_task(library, task_id=task.id) is task
     ghost = uuid.uuid4()
     with pytest.raises(NotFound, match=str(ghost)):
-        find_task(library, ghost)
+        find_task(library, task_id=ghost)
 
 
 def test_a_saved_task_is_stored_and_the_cache_serves_it(library_db: Database) -> None:
@@ -72,17 +72,17 @@ def test_a_saved_task_is_stored_and_the_cache_serves_it(library_db: Database) ->
         warm = cache.current(session)
     new = copy_of(library.tasks[0], name="A copy of the first task")
     with library_db.transaction() as session:
-        assert save_task(session, new, create=True) == new
+        assert save_task(session, task=new, create=True) == new
     after, state = current(library_db)
     assert state == (version, revision + 1)
     assert after.by_id[new.id] == new and len(after) == len(library) + 1
     with library_db.transaction(write=False) as session:
         reloaded = cache.current(session)
     assert reloaded is not warm
-    assert find_task(reloaded, new.id) == new
+    assert find_task(reloaded, task_id=new.id) == new
     changed = new.model_copy(update={"duration_minutes": new.duration_minutes + 1})
     with library_db.transaction() as session:
-        save_task(session, changed, create=False)
+        save_task(session, task=changed, create=False)
     assert current(library_db)[0].by_id[new.id].duration_minutes == new.duration_minutes + 1
 
 
@@ -102,7 +102,7 @@ def test_save_task_refuses_a_taken_id_or_slug_and_an_unknown_id(library_db: Data
     ]
     for error, message, task, create in refusals:
         with pytest.raises(error, match=message), library_db.transaction() as session:
-            save_task(session, task, create=create)
+            save_task(session, task=task, create=create)
     after, state_after = current(library_db)
     assert state_after == state
     assert after.tasks == library.tasks

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from habitloop.api.context import AppContext
 from habitloop.api.errors import install_error_handlers
 from habitloop.api.metrics import AppMetrics
-from habitloop.api.middleware import BodyLimitMiddleware, MetricsMiddleware
+from habitloop.api.middleware import BodyLimitMiddleware
 from habitloop.application import Application
 from habitloop.auth import resolve_secret
 from habitloop.checkins.endpoints import router as checkins_router
@@ -47,6 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(settings.log_level, json=settings.log_json)
         ctx = build_context(settings, metrics)
+        metrics.watch_pool(ctx.db.engine)
         app.state.ctx = ctx
         try:
             yield
@@ -73,5 +74,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in routers:
         app.include_router(router)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
-    app.add_middleware(MetricsMiddleware, metrics=metrics)
+    metrics.instrument(app)
     return app

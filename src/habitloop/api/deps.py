@@ -1,21 +1,21 @@
-"""Typed dependencies: the app context, one transaction per request, and the caller's identity.
+"""Typed dependencies: the app context and the caller's identity.
 
-The dependencies that do no IO are ``async`` so that FastAPI runs them on the event loop
-instead of handing each one to the thread pool.
+They do no IO, so they are ``async``: FastAPI runs them on the event loop instead of handing
+each one to the thread pool. The use case itself runs through ``AppContext.write`` or
+``AppContext.read``: admitted on the event loop, then one thread and one transaction.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Annotated
 from uuid import UUID
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.orm import Session
 
 from habitloop.api.context import AppContext
-from habitloop.auth import Principal, decode_token
+from habitloop.auth import Principal, authenticate
 from habitloop.errors import Unauthorized
 
 
@@ -35,7 +35,7 @@ async def current_principal(
 ) -> Principal:
     if credentials is None:
         raise Unauthorized("missing bearer token (Authorization: Bearer <JWT>)")
-    return decode_token(ctx.jwt_secret, credentials.credentials)
+    return authenticate(ctx.jwt_secret, credentials.credentials, datetime.now(UTC))
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
@@ -56,19 +56,3 @@ async def service_principal(principal: CurrentPrincipal) -> Principal:
 
 
 ServicePrincipal = Annotated[Principal, Depends(service_principal)]
-
-
-# scope="function": the commit happens before the response is sent, so a failed commit is an
-# error response and never an acknowledged write that was lost.
-def _write_session(ctx: ContextDep) -> Iterator[Session]:
-    with ctx.db.transaction(write=True) as session:
-        yield session
-
-
-def _read_session(ctx: ContextDep) -> Iterator[Session]:
-    with ctx.db.transaction(write=False) as session:
-        yield session
-
-
-WriteSession = Annotated[Session, Depends(_write_session, scope="function")]
-ReadSession = Annotated[Session, Depends(_read_session, scope="function")]

@@ -1,14 +1,13 @@
-"""Pure ASGI middleware: a request body size limit and per-route metrics."""
+"""A request body size limit as pure ASGI middleware.
+
+FastAPI's own ``max_body_size`` answers a declared length over the limit with a plain-text 413
+before the app's error handlers run; this one keeps the API's ``{"error", "detail"}`` body."""
 
 from __future__ import annotations
 
 import json
-from time import perf_counter
-from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
-from habitloop.api.metrics import AppMetrics
 
 
 async def _reject(send: Send, status: int, kind: str, detail: str) -> None:
@@ -77,31 +76,3 @@ class BodyLimitMiddleware:
 
 class _TooLarge(Exception):
     pass
-
-
-class MetricsMiddleware:
-    def __init__(self, app: ASGIApp, metrics: AppMetrics) -> None:
-        self.app = app
-        self.metrics = metrics
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = perf_counter()
-        status = 500
-
-        async def capture(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, capture)
-        finally:
-            route: Any = scope.get("route")
-            template = getattr(route, "path", None) or "unmatched"
-            method = scope.get("method", "GET")
-            self.metrics.latency.labels(template, method).observe(perf_counter() - started)
-            self.metrics.requests.labels(template, method, str(status)).inc()

@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
+from typing import Concatenate, ParamSpec, TypeVar
 from uuid import UUID
 
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
 
+from habitloop.db.admission import Admission
 from habitloop.db.engine import WRITE_OPTION
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 class Database:
-    """The engine and two session factories: read transactions and write transactions."""
+    """The engine, two session factories (read and write transactions), and the admission of
+    transactions in an event loop (``admission``)."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -25,6 +33,7 @@ class Database:
             expire_on_commit=False,
             autoflush=False,
         )
+        self.admission = Admission(_connections(engine), _writer_file(engine))
 
     @contextmanager
     def transaction(self, *, write: bool = True) -> Iterator[Session]:
@@ -33,8 +42,35 @@ class Database:
         with factory() as session, session.begin():
             yield session
 
+    def run(
+        self,
+        use_case: Callable[Concatenate[Session, P], R],
+        write: bool,
+        /,
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> R:
+        """``use_case(session, ...)`` in one transaction, committed before it returns."""
+        with self.transaction(write=write) as session:
+            return use_case(session, *args, **kwargs)
+
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _connections(engine: Engine) -> int:
+    """How many transactions may run at once: the pool's steady size (its overflow is kept for
+    callers that are not admitted, such as commands and the simulator)."""
+    pool = engine.pool
+    return pool.size() if isinstance(pool, QueuePool) else 1
+
+
+def _writer_file(engine: Engine) -> Path | None:
+    """The lock file beside a SQLite database file (None for PostgreSQL or memory)."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        return None
+    return Path(f"{database}.writer")
 
 
 def lock_user(session: Session, user_id: UUID) -> None:

@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Response
 
-from habitloop.api.deps import ContextDep, CurrentPrincipal, WriteSession
+from habitloop.api.deps import ContextDep, CurrentPrincipal
 from habitloop.api.responses import ERRORS
 from habitloop.feedback import batch, service
 from habitloop.feedback.schemas import BatchIn, BatchOut, FeedbackIn, FeedbackOut, IdempotencyKey
@@ -14,17 +14,16 @@ router = APIRouter(tags=["feedback"], responses=ERRORS)
 
 
 @router.post("/api/v1/feedback/task", response_model=FeedbackOut, status_code=201)
-def post_feedback(
+async def post_feedback(
     body: FeedbackIn,
     principal: CurrentPrincipal,
     ctx: ContextDep,
-    session: WriteSession,
     response: Response,
     idempotency_key: Annotated[IdempotencyKey | None, Header()] = None,
 ) -> FeedbackOut:
     principal.require_user(body.user_id)
-    done = service.record_feedback(
-        session,
+    done = await ctx.write(
+        service.record_feedback,
         settings=ctx.settings,
         library_cache=ctx.library,
         body=body,
@@ -36,11 +35,9 @@ def post_feedback(
 
 
 @router.post("/api/v1/feedback/batch", response_model=BatchOut)
-def post_batch(
-    body: BatchIn, principal: CurrentPrincipal, ctx: ContextDep, session: WriteSession
-) -> BatchOut:
-    return batch.record_batch(
-        session,
+async def post_batch(body: BatchIn, principal: CurrentPrincipal, ctx: ContextDep) -> BatchOut:
+    return await ctx.write(
+        batch.record_batch,
         settings=ctx.settings,
         library_cache=ctx.library,
         batch=body,

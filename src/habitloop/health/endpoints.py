@@ -6,27 +6,27 @@ from typing import Any
 from fastapi import APIRouter, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from habitloop.api.deps import ContextDep, ReadSession
+from habitloop.api.deps import ContextDep
 from habitloop.health import service
 
 router = APIRouter(tags=["health"])
 
 
 @router.get("/api/health")
-def health() -> dict[str, str]:
+async def health() -> dict[str, str]:
     return {"status": "ok"}
 
 
 @router.get("/api/health/detailed")
-def health_detailed(ctx: ContextDep, session: ReadSession) -> dict[str, Any]:
-    return service.detailed(
-        session,
+async def health_detailed(ctx: ContextDep) -> dict[str, Any]:
+    return await ctx.read(
+        service.detailed,
         settings=ctx.settings,
-        library=ctx.library.current(session),
+        library_cache=ctx.library,
         today=datetime.now(UTC).date(),
     )
 
 
 @router.get("/metrics", include_in_schema=False)
-def metrics(ctx: ContextDep) -> Response:
+async def metrics(ctx: ContextDep) -> Response:
     return Response(generate_latest(ctx.metrics.registry), media_type=CONTENT_TYPE_LATEST)

@@ -8,9 +8,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from habitloop.core.library import Library
 from habitloop.health import repository as repo
 from habitloop.settings import Settings
+from habitloop.tasks.service import LibrarySource
 
 VARIETY_TARGET = 3
 """The success metric: a user sees at least three variations per category in a week."""
@@ -32,9 +32,10 @@ def success_figures(session: Session, today: date) -> dict[str, Any]:
 
 
 def detailed(
-    session: Session, *, settings: Settings, library: Library, today: date
+    session: Session, *, settings: Settings, library_cache: LibrarySource, today: date
 ) -> dict[str, Any]:
     repo.ping(session)
+    library = library_cache.current(session)
     return {
         "status": "ok",
         "database": {"status": "ok", "dialect": session.get_bind().dialect.name},

@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime
 
 from fastapi import APIRouter
 
-from habitloop.api.deps import ContextDep, OwnUserId, ReadSession, ServicePrincipal, WriteSession
+from habitloop.api.deps import ContextDep, OwnUserId, ServicePrincipal
 from habitloop.api.responses import ERRORS
 from habitloop.learning import service
 from habitloop.learning.schemas import PhaseIn, ProfileOut
@@ -14,11 +14,9 @@ router = APIRouter(tags=["feedback"], responses=ERRORS)
 
 
 @router.get("/api/v1/feedback/profile/{user_id}", response_model=ProfileOut)
-def get_profile(
-    user_id: OwnUserId, ctx: ContextDep, session: ReadSession, as_of: date | None = None
-) -> ProfileOut:
-    return service.read_profile(
-        session,
+async def get_profile(user_id: OwnUserId, ctx: ContextDep, as_of: date | None = None) -> ProfileOut:
+    return await ctx.read(
+        service.read_profile,
         settings=ctx.settings,
         library_cache=ctx.library,
         user_id=user_id,
@@ -27,11 +25,11 @@ def get_profile(
 
 
 @router.put("/api/v1/users/{user_id}/phase", response_model=UserOut, tags=["users"])
-def put_phase(
-    user_id: OwnUserId, body: PhaseIn, _: ServicePrincipal, ctx: ContextDep, session: WriteSession
+async def put_phase(
+    user_id: OwnUserId, body: PhaseIn, _: ServicePrincipal, ctx: ContextDep
 ) -> UserOut:
-    return service.override_phase(
-        session,
+    return await ctx.write(
+        service.override_phase,
         settings=ctx.settings,
         library_cache=ctx.library,
         user_id=user_id,

@@ -1,35 +1,38 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from uuid import UUID
 
 from fastapi import APIRouter, Response
+from sqlalchemy.orm import Session
 
-from habitloop.api.deps import ContextDep, OwnUserId, ReadSession, WriteSession
+from habitloop.api.deps import ContextDep, OwnUserId
 from habitloop.api.responses import ERRORS
 from habitloop.plans import routine, service
 from habitloop.plans.schemas import PlanIn, PlanOut, RoutineIn, RoutineOut
 
 router = APIRouter(tags=["plans"], responses=ERRORS)
+ATTEMPTS = 3
 
 
 @router.post("/api/v1/users/{user_id}/plans", response_model=PlanOut, status_code=201)
-def create_plan(
-    user_id: OwnUserId, body: PlanIn, ctx: ContextDep, session: WriteSession, response: Response
+async def create_plan(
+    user_id: OwnUserId, body: PlanIn, ctx: ContextDep, response: Response
 ) -> PlanOut:
-    result = service.generate_plan(
-        session, settings=ctx.settings, library_cache=ctx.library, user_id=user_id, request=body
-    )
+    result = await _make_plan(ctx, user_id, body)
     response.status_code = 201 if result.created else 200
-    if result.created:
+    if result.steps is not None:
         ctx.metrics.plans.labels(
             result.plan.strategy.value, str(bool(result.plan.fallback_reason))
         ).inc()
+        for step, seconds in vars(result.steps).items():
+            ctx.metrics.plan_steps.labels(step).observe(seconds)
     return result.plan
 
 
 @router.get("/api/v1/users/{user_id}/plans/{plan_date}", response_model=PlanOut)
-def get_plan(user_id: OwnUserId, plan_date: date, session: ReadSession) -> PlanOut:
-    return service.get_plan(session, user_id=user_id, day=plan_date)
+async def get_plan(user_id: OwnUserId, plan_date: date, ctx: ContextDep) -> PlanOut:
+    return await ctx.read(service.get_plan, user_id=user_id, day=plan_date)
 
 
 @router.post(
@@ -38,11 +41,11 @@ def get_plan(user_id: OwnUserId, plan_date: date, session: ReadSession) -> PlanO
     status_code=201,
     tags=["compatibility"],
 )
-def generate_routine(
-    user_id: OwnUserId, body: RoutineIn, ctx: ContextDep, session: WriteSession, response: Response
+async def generate_routine(
+    user_id: OwnUserId, body: RoutineIn, ctx: ContextDep, response: Response
 ) -> RoutineOut:
-    out, created = routine.generate_routine(
-        session,
+    out, created = await ctx.write(
+        routine.generate_routine,
         settings=ctx.settings,
         library_cache=ctx.library,
         user_id=user_id,
@@ -51,3 +54,30 @@ def generate_routine(
     )
     response.status_code = 201 if created else 200
     return out
+
+
+async def _make_plan(ctx: ContextDep, user_id: UUID, body: PlanIn) -> service.PlanResult:
+    """The plan is made from a read of the user's state, which waits for no writer, and
+    written in a short write transaction if that state is still current; else made again,
+    and after a few tries made under the write lock from the start."""
+
+    def prepare(session: Session) -> service.PlanResult | service.PreparedPlan:
+        return service.prepare_plan(
+            session, settings=ctx.settings, library_cache=ctx.library, user_id=user_id, request=body
+        )
+
+    for _ in range(ATTEMPTS):
+        prepared = await ctx.read(prepare)
+        if isinstance(prepared, service.PlanResult):
+            return prepared
+        try:
+            return await ctx.write(service.commit_plan, prepared=prepared)
+        except service.Stale:
+            continue
+    return await ctx.write(
+        service.generate_plan,
+        settings=ctx.settings,
+        library_cache=ctx.library,
+        user_id=user_id,
+        request=body,
+    )

@@ -5,7 +5,7 @@ from uuid import UUID
 
 from fastapi import APIRouter
 
-from habitloop.api.deps import ContextDep, OwnUserId, WriteSession
+from habitloop.api.deps import ContextDep, OwnUserId
 from habitloop.api.responses import ERRORS
 from habitloop.plans.schemas import PlanItemOut
 from habitloop.swaps import service
@@ -19,16 +19,15 @@ router = APIRouter(tags=["plans"], responses=ERRORS)
     response_model=PlanItemOut,
     status_code=201,
 )
-def swap_item(
+async def swap_item(
     user_id: OwnUserId,
     plan_date: date,
     item_id: UUID,
     ctx: ContextDep,
-    session: WriteSession,
     body: SwapIn | None = None,
 ) -> PlanItemOut:
-    return service.swap_item(
-        session,
+    return await ctx.write(
+        service.swap_item,
         settings=ctx.settings,
         library_cache=ctx.library,
         user_id=user_id,

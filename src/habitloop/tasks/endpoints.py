@@ -4,13 +4,7 @@ from uuid import UUID
 
 from fastapi import APIRouter
 
-from habitloop.api.deps import (
-    ContextDep,
-    CurrentPrincipal,
-    ReadSession,
-    ServicePrincipal,
-    WriteSession,
-)
+from habitloop.api.deps import ContextDep, CurrentPrincipal, ServicePrincipal
 from habitloop.api.responses import ERRORS
 from habitloop.errors import BadRequest
 from habitloop.schema_types import CategoryIn
@@ -21,28 +15,29 @@ router = APIRouter(prefix="/api/v1/tasks", tags=["tasks"], responses=ERRORS)
 
 
 @router.get("", response_model=list[TaskOut])
-def list_tasks(
+async def list_tasks(
     _: CurrentPrincipal,
     ctx: ContextDep,
-    session: ReadSession,
     category: CategoryIn | None = None,
     active: bool | None = None,
 ) -> list[TaskOut]:
-    return service.list_tasks(ctx.library.current(session), category, active)
+    library = await ctx.read(ctx.library.current)
+    return service.list_tasks(library, category=category, active=active)
 
 
 @router.get("/{task_id}", response_model=TaskOut)
-def get_task(task_id: UUID, _: CurrentPrincipal, ctx: ContextDep, session: ReadSession) -> TaskOut:
-    return service.find_task(ctx.library.current(session), task_id)
+async def get_task(task_id: UUID, _: CurrentPrincipal, ctx: ContextDep) -> TaskOut:
+    library = await ctx.read(ctx.library.current)
+    return service.find_task(library, task_id=task_id)
 
 
 @router.post("", response_model=TaskOut, status_code=201)
-def create_task(body: TaskIn, _: ServicePrincipal, session: WriteSession) -> TaskOut:
-    return service.save_task(session, body, create=True)
+async def create_task(body: TaskIn, _: ServicePrincipal, ctx: ContextDep) -> TaskOut:
+    return await ctx.write(service.save_task, task=body, create=True)
 
 
 @router.put("/{task_id}", response_model=TaskOut)
-def update_task(task_id: UUID, body: TaskIn, _: ServicePrincipal, session: WriteSession) -> TaskOut:
+async def update_task(task_id: UUID, body: TaskIn, _: ServicePrincipal, ctx: ContextDep) -> TaskOut:
     if body.id != task_id:
         raise BadRequest(f"the body's id {body.id} does not match the path's {task_id}")
-    return service.save_task(session, body, create=False)
+    return await ctx.write(service.save_task, task=body, create=False)

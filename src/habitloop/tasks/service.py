@@ -21,7 +21,7 @@ from habitloop.tasks.files import configured_library, library_is_pinned
 class LibrarySource(Protocol):
     """Where a use case gets the current library (each worker's ``LibraryCache``)."""
 
-    def current(self, session: Session) -> Library: ...
+    def current(self, session: Session, *, revision: int | None = None) -> Library: ...
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,7 @@ def _check_whole(tasks: list[Task], version: str) -> None:
         raise BadRequest("; ".join(f"{p.task}: {p.field}: {p.why}" for p in exc.problems)) from exc
 
 
-def save_task(session: Session, task: Task, *, create: bool) -> Task:
+def save_task(session: Session, *, task: Task, create: bool) -> Task:
     """Create (``create``) or replace one task, refusing changes that break the library."""
     current = stored_library(session)
     exists = task.id in current.by_id
@@ -102,7 +102,7 @@ def save_task(session: Session, task: Task, *, create: bool) -> Task:
     return task
 
 
-def list_tasks(library: Library, category: Category | None, active: bool | None) -> list[Task]:
+def list_tasks(library: Library, *, category: Category | None, active: bool | None) -> list[Task]:
     return [
         t
         for t in library.tasks
@@ -110,7 +110,7 @@ def list_tasks(library: Library, category: Category | None, active: bool | None)
     ]
 
 
-def find_task(library: Library, task_id: UUID) -> Task:
+def find_task(library: Library, *, task_id: UUID) -> Task:
     task = library.by_id.get(task_id)
     if task is None:
         raise NotFound(f"task {task_id} not found")
@@ -125,7 +125,12 @@ class LibraryCache:
         self._revision = -1
         self._library: Library | None = None
 
-    def current(self, session: Session) -> Library:
+    def current(self, session: Session, *, revision: int | None = None) -> Library:
+        """The stored library; ``revision``, when the caller read it already (with the
+        request's first statement), spares a read when this copy is that revision."""
+        library = self._library
+        if library is not None and revision is not None and revision == self._revision:
+            return library
         state = repo.library_state(session)
         if state is None:
             raise Unavailable(

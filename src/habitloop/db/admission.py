@@ -1,0 +1,82 @@
+"""Who may start a transaction now: requests wait their turn on the event loop, not in threads.
+
+A web worker runs each transaction on a thread of a small pool. A request that waits inside
+the database (SQLite's busy handler, a pool checkout) holds its thread while it waits; with
+enough clients every thread waits and the request holding the lock cannot get one to finish.
+So requests are admitted before they take a thread:
+
+* SQLite writers take turns: one at a time in this process (an asyncio lock, first come first
+  served), and across the processes of one database on a file lock beside it, which wakes the
+  next writer as soon as the last one commits, where SQLite's busy handler sleeps with growing
+  back-off. Readers are not held back by writers (WAL).
+* Everything else waits for one of ``slots`` places, as many as the connection pool holds, so a
+  thread never waits for a connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from time import perf_counter
+
+from anyio import to_thread
+
+
+class FileLock:
+    """An exclusive ``flock`` on one file, shared by every process that opens it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fd: int | None = None
+
+    def _descriptor(self) -> int:
+        if self._fd is None:
+            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        return self._fd
+
+    async def acquire(self) -> None:
+        fd = self._descriptor()
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            # Another process writes: wait for it on a thread (only this process's one writer
+            # ever does), which the kernel wakes the moment the lock is released.
+            try:
+                await to_thread.run_sync(fcntl.flock, fd, fcntl.LOCK_EX)
+            except BaseException:
+                # Cancelled while the thread waited: it may hold the lock by now.
+                fcntl.flock(fd, fcntl.LOCK_UN)
+                raise
+
+    def release(self) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+
+class Admission:
+    """Turns for transactions of one database in one process; ``waited`` is told how long each
+    admitted transaction waited, in seconds."""
+
+    def __init__(self, slots: int, writer_file: Path | None) -> None:
+        self._slots = asyncio.Semaphore(slots)
+        self._writer = asyncio.Lock() if writer_file is not None else None
+        self._file_lock = FileLock(writer_file) if writer_file is not None else None
+
+    @asynccontextmanager
+    async def turn(self, *, write: bool) -> AsyncIterator[float]:
+        """Wait for a turn; yields how long that took."""
+        started = perf_counter()
+        if write and self._writer is not None and self._file_lock is not None:
+            async with self._writer:
+                await self._file_lock.acquire()
+                try:
+                    yield perf_counter() - started
+                finally:
+                    self._file_lock.release()
+            return
+        async with self._slots:
+            yield perf_counter() - started
