@@ -59,7 +59,7 @@ def record_batch(
     """Validate and record each event on its own; the learned states are saved once at the
     end."""
     require_collection(settings)
-    recorder = Recorder(session, settings, library_cache.current(session))
+    recorder = Recorder(session, settings, library_cache)
     parsed: list[FeedbackIn | BatchResult] = []
     for index, raw in enumerate(batch.events):
         try:

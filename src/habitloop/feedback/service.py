@@ -28,6 +28,7 @@ from habitloop.learning.repository import ItemRef, LearningRows
 from habitloop.learning.state import Learning
 from habitloop.settings import Settings
 from habitloop.tasks.service import LibrarySource
+from habitloop.users import repository as users_repo
 from habitloop.users.repository import User
 
 MAX_AHEAD = timedelta(days=1)
@@ -104,10 +105,11 @@ class Recorder:
     so a batch of answers costs one read and one write of it per user. New answers are
     inserted together, before anything reads feedback rows again."""
 
-    def __init__(self, session: Session, settings: Settings, library: Library) -> None:
+    def __init__(self, session: Session, settings: Settings, library_cache: LibrarySource) -> None:
         self.session = session
         self.settings = settings
-        self.library = library
+        self.library_cache = library_cache
+        self._library: Library | None = None
         self._users: dict[UUID, User] = {}
         self._rows: dict[UUID, LearningRows] = {}
         self._learning: dict[UUID, Learning] = {}
@@ -179,6 +181,7 @@ class Recorder:
         self._insert_pending()
         for state in self._learning.values():
             learning.save(self.session, state)
+            users_repo.bump_revision(self.session, state.user)
 
     def _insert_pending(self) -> None:
         repo.add_many(self.session, self._pending)
@@ -188,10 +191,19 @@ class Recorder:
         if user_id not in self._users:
             lock_user(self.session, user_id)
             # The user with their learned state: recording an answer nearly always learns.
-            self._users[user_id], self._rows[user_id] = learning.require_learner(
-                self.session, user_id
-            )
+            self._users[user_id], rows = learning.require_learner(self.session, user_id)
+            self._rows[user_id] = rows
+            if self._library is None:
+                self._library = self.library_cache.current(
+                    self.session, revision=rows.library_revision
+                )
         return self._users[user_id]
+
+    @property
+    def library(self) -> Library:
+        """The library as of this transaction, read with the first user."""
+        assert self._library is not None, "no answer has been read yet"
+        return self._library
 
     def _target(self, user: User, body: FeedbackIn, local_day: date) -> Target:
         if body.plan_item_id is not None:
@@ -340,7 +352,7 @@ def record_feedback(
 ) -> Recorded:
     """Record one answer and learn from it, in the caller's transaction."""
     require_collection(settings)
-    recorder = Recorder(session, settings, library_cache.current(session))
+    recorder = Recorder(session, settings, library_cache)
     done = recorder.record(body, key, now)
     recorder.finish()
     return done

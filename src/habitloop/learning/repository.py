@@ -24,11 +24,12 @@ from habitloop.learning.model_repository import (
     POPULATION_COLUMNS,
     StoredPopulation,
 )
-from habitloop.models import FeedbackRow, PlanItemRow, ProfileRow
+from habitloop.models import FeedbackRow, LibraryStateRow, PlanItemRow, ProfileRow
 from habitloop.models.base import table_of
 from habitloop.users.repository import USER_COLUMNS, USERS, User
 
 FEEDBACK = table_of(FeedbackRow)
+LIBRARY_STATE = table_of(LibraryStateRow)
 PROFILES = table_of(ProfileRow)
 ITEMS = table_of(PlanItemRow)
 
@@ -124,11 +125,17 @@ class LearningRows:
     profile: StoredProfile | None
     model: StoredModel | None
     population: StoredPopulation | None
+    library_revision: int | None = None
 
 
-# Every plan and answer of a learning strategy starts here: one statement, not four.
+# The library's revision rides along: every plan and answer also checks its library is current.
+_LIBRARY_REVISION = (
+    select(LIBRARY_STATE.c.revision).where(LIBRARY_STATE.c.id == 1).scalar_subquery()
+)
+# Every plan and answer of a learning strategy starts here: one statement, not five.
 _LEARNING = (
     select(
+        _LIBRARY_REVISION,
         *USER_COLUMNS,
         PROFILES.c.user_id,
         PROFILES.c.state,
@@ -152,9 +159,10 @@ _POPULATION_AT = _MODEL_AT + 1 + len(MODEL_COLUMNS)
 
 def load_learning(session: Session, user_id: UUID) -> tuple[User, LearningRows] | None:
     """The user and what learning from them starts from (None when there is no such user)."""
-    row = session.connection().execute(_LEARNING, {"user_id": user_id}).first()
-    if row is None:
+    found = session.connection().execute(_LEARNING, {"user_id": user_id}).first()
+    if found is None:
         return None
+    library_revision, row = found[0], found[1:]
     user = User(*row[:_USER_END])
     profile_key, state, settled = row[_USER_END:_MODEL_AT]
     model = row[_MODEL_AT + 1 : _POPULATION_AT]
@@ -163,6 +171,7 @@ def load_learning(session: Session, user_id: UUID) -> tuple[User, LearningRows] 
         StoredProfile(state, settled) if profile_key is not None else None,
         StoredModel(*model) if row[_MODEL_AT] is not None else None,
         StoredPopulation(*population) if row[_POPULATION_AT] is not None else None,
+        library_revision,
     )
 
 

@@ -139,10 +139,11 @@ def settle(
 ) -> int:
     """Count the active items of days before ``before`` that got no answer as "no response".
 
-    Each becomes an implicit feedback row (so a late answer is an update, seen exactly once)
-    and an observation; with ``store`` false only the in-memory state changes, for reads.
-    Items in ``answered`` have answers not inserted yet; with ``into`` the rows are appended
-    there for the caller to insert with those answers, in one statement.
+    Each becomes an implicit feedback row (so a late answer is an update, seen exactly once),
+    written by ``save``, and an observation; with ``store`` false only the in-memory state
+    changes, for reads. Items in ``answered`` have answers not inserted yet; with ``into`` the
+    rows are appended there for the caller to insert with those answers, in one statement.
+    Nothing is written here, so a plan can be prepared in a read transaction.
     Returns how many items were settled.
     """
     last_day = before - timedelta(days=1)
@@ -157,7 +158,7 @@ def settle(
     if into is not None:
         into.extend(rows)
     elif store:
-        repo.add_settled(session, rows)
+        learning.settled_rows.extend(rows)
     else:
         learning.held = True
     learning.settled_through = last_day
@@ -199,6 +200,9 @@ def save(session: Session, learning: Learning) -> None:
         learning.phase_moved = False
     if learning.held:
         return
+    if learning.settled_rows:
+        repo.add_settled(session, learning.settled_rows)
+        learning.settled_rows = []
     user_id, profile = learning.user.user_id, learning.state.profile
     if learning.dirty:
         values = ProfileValues(
@@ -319,4 +323,5 @@ def override_phase(
     user.phase_locked = body.locked
     user.phase_completions = learning.state.view(today).completions
     users_repo.save_phase(session, user)
+    users_repo.bump_revision(session, user)
     return to_out(user)

@@ -3,8 +3,9 @@ from, and written back once by ``learning.service.save``."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from habitloop.core.completion_model import Model
 from habitloop.core.learned import Learned, Observation
@@ -33,6 +34,8 @@ class Learning:
     # have no feedback rows, so it is not saved.
     held: bool = False
     model_stored: Model | None = None
+    # The "no response" rows of settled items, written by ``save`` with the rest.
+    settled_rows: list[dict[str, Any]] = field(default_factory=list)
 
     def learn(self, observation: Observation) -> None:
         """Apply (or, for a retraction, undo) one observation."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from time import perf_counter
 from uuid import UUID
@@ -11,8 +11,9 @@ from uuid import UUID
 from sqlalchemy.orm import Session
 
 from habitloop.checkins.service import mode_for_day
+from habitloop.core.library import Library
 from habitloop.core.modes import ModeDecision
-from habitloop.core.planner import PlanInput
+from habitloop.core.planner import PlanDraft, PlanInput
 from habitloop.core.scoring import GroupUse, record_use, release_use
 from habitloop.core.vocab import Archetype, Category, Strategy
 from habitloop.db import lock_user
@@ -21,25 +22,59 @@ from habitloop.learning import service as learning
 from habitloop.learning.repository import LearningRows
 from habitloop.plans import records, strategy
 from habitloop.plans import repository as repo
-from habitloop.plans.repository import StoredPlan
+from habitloop.plans.repository import StoredItem, StoredPlan
 from habitloop.plans.schemas import PlanIn, PlanOut
 from habitloop.plans.strategy import Planning
 from habitloop.settings import Settings
 from habitloop.tasks.service import LibrarySource
+from habitloop.users import repository as users_repo
 from habitloop.users.repository import User
 from habitloop.users.service import require_user
+
+
+@dataclass(frozen=True)
+class PlanSteps:
+    """Seconds spent on a new plan's steps: reading and preparing the state, the policy's
+    choices, and writing the rows."""
+
+    load: float
+    select: float
+    persist: float
 
 
 @dataclass(frozen=True)
 class PlanResult:
     plan: PlanOut
     created: bool
+    steps: PlanSteps | None = None
 
 
 def plan_seed(user_id: UUID, day: date, salt: str, revision: int) -> int:
     """The generator's seed: the same user, date and revision give the same plan."""
     key = f"{user_id}|{day.isoformat()}|{salt}|{revision}".encode()
     return int.from_bytes(hashlib.blake2b(key, digest_size=8).digest(), "big")
+
+
+class Stale(Exception):
+    """The user's state changed between reading it and writing the plan made from it."""
+
+
+@dataclass
+class PreparedPlan:
+    """A new plan made from one read of the user's state, for ``commit_plan`` to write if
+    that state is still current."""
+
+    user: User
+    planning: Planning
+    stored_rotation: dict[str, GroupUse]
+    rotation: dict[str, GroupUse]
+    replaced: StoredPlan | None
+    started: float
+    loaded: float = 0.0
+    selected: float = 0.0
+    plan: StoredPlan | None = None
+    items: list[StoredItem] = field(default_factory=list)
+    draft: PlanDraft | None = None
 
 
 def generate_plan(
@@ -50,17 +85,37 @@ def generate_plan(
     user_id: UUID,
     request: PlanIn,
 ) -> PlanResult:
-    """The day's plan: the stored one, or a new one written whole with its rotation and log."""
-    started = perf_counter()
+    """The day's plan: the stored one, or a new one written whole with its rotation and log,
+    in one transaction (the user's writers wait for it)."""
     lock_user(session, user_id)
+    prepared = prepare_plan(
+        session, settings=settings, library_cache=library_cache, user_id=user_id, request=request
+    )
+    if isinstance(prepared, PlanResult):
+        return prepared
+    return _write(session, prepared)
+
+
+def prepare_plan(
+    session: Session,
+    *,
+    settings: Settings,
+    library_cache: LibrarySource,
+    user_id: UUID,
+    request: PlanIn,
+) -> PlanResult | PreparedPlan:
+    """The stored plan of the day, or a new one made without writing anything: the reads
+    and the policy's choices, which need no lock."""
+    started = perf_counter()
     requested = request.strategy or settings.strategy
     user, rows = _user_for(session, user_id, requested)
     existing = repo.plan_by_date(session, user_id, request.date)
     if existing is not None and not request.regenerate:
         return PlanResult(read_plan(session, existing), created=False)
 
-    library = library_cache.current(session)
-    draw_seed = plan_seed(user_id, request.date, f"{settings.plan_seed_salt}|draws", 0)
+    library = library_cache.current(
+        session, revision=rows.library_revision if rows is not None else None
+    )
     planning = strategy.prepare(
         session,
         settings=settings,
@@ -68,24 +123,37 @@ def generate_plan(
         user=user,
         requested=requested,
         day=request.date,
-        draw_seed=draw_seed,
+        draw_seed=plan_seed(user_id, request.date, f"{settings.plan_seed_salt}|draws", 0),
         rows=rows,
     )
     mode = mode_for_day(session, user_id=user_id, day=request.date, override=request.mode)
     stored_rotation = repo.load_rotation(session, user_id, request.date, planning.rotation_days)
     rotation = dict(stored_rotation)
-    revision = 0 if existing is None else _discard(session, existing, rotation, request.date)
-    draft_input = _plan_input(user, request.date, mode, planning, rotation)
-    seed = plan_seed(user_id, request.date, settings.plan_seed_salt, revision)
-    draft, fallback_reason = strategy.draft(library, draft_input, planning, settings, seed)
+    revision = 0 if existing is None else _released(session, existing, rotation, request.date)
+    prepared = PreparedPlan(user, planning, stored_rotation, rotation, existing, started)
+    _choose(prepared, request, requested, mode, library, settings, revision)
+    return prepared
 
+
+def _choose(
+    prepared: PreparedPlan,
+    request: PlanIn,
+    requested: Strategy,
+    mode: ModeDecision,
+    library: Library,
+    settings: Settings,
+    revision: int,
+) -> None:
+    """The policy's choices, recorded in the rotation and as the plan's rows."""
+    prepared.loaded = perf_counter()
+    user, planning, rotation = prepared.user, prepared.planning, prepared.rotation
+    seed = plan_seed(user.user_id, request.date, settings.plan_seed_salt, revision)
+    draft_input = _plan_input(user, request.date, mode, planning, rotation)
+    draft, fallback_reason = strategy.draft(library, draft_input, planning, settings, seed)
+    prepared.selected = perf_counter()
     for item in draft.items:
         group = item.task.variation_group
         rotation[group] = record_use(rotation.get(group), group, item.task.category, request.date)
-    repo.save_rotation(session, user_id, stored_rotation, rotation.values(), request.date)
-    if planning.learning is not None:
-        learning.save(session, planning.learning)
-
     plan = records.plan_record(
         user=user,
         day=request.date,
@@ -96,11 +164,42 @@ def generate_plan(
         fallback_reason=fallback_reason,
         library_version=library.version,
         revision=revision,
-        generated_ms=round((perf_counter() - started) * 1000, 3),
+        generated_ms=round((perf_counter() - prepared.started) * 1000, 3),
     )
-    items = [records.item_record(plan, i, item, mode.mode) for i, item in enumerate(draft.items)]
-    repo.insert_plan(session, plan, items, records.decisions(plan, items, draft.items))
-    return PlanResult(records.plan_out(plan, items), created=True)
+    prepared.plan, prepared.draft = plan, draft
+    prepared.items = [
+        records.item_record(plan, i, it, mode.mode) for i, it in enumerate(draft.items)
+    ]
+
+
+def commit_plan(session: Session, *, prepared: PreparedPlan) -> PlanResult:
+    """Write a prepared plan, its rotation and the learned state it settled; ``Stale`` when
+    the user's state changed since it was read (nothing is written then)."""
+    lock_user(session, prepared.user.user_id)
+    return _write(session, prepared)
+
+
+def _write(session: Session, prepared: PreparedPlan) -> PlanResult:
+    user, plan, draft = prepared.user, prepared.plan, prepared.draft
+    assert plan is not None and draft is not None, "a prepared plan has its choices"
+    if not users_repo.claim_revision(session, user):
+        raise Stale(f"user {user.user_id} changed while the plan was made")
+    if prepared.replaced is not None:
+        repo.delete_plan(session, user.user_id, prepared.replaced.plan_id)
+    repo.save_rotation(
+        session, user.user_id, prepared.stored_rotation, prepared.rotation.values(), plan.plan_date
+    )
+    if prepared.planning.learning is not None:
+        learning.save(session, prepared.planning.learning)
+    decisions = records.decisions(plan, prepared.items, draft.items)
+    repo.insert_plan(session, plan, prepared.items, decisions)
+    done = perf_counter()
+    steps = PlanSteps(
+        prepared.loaded - prepared.started,
+        prepared.selected - prepared.loaded,
+        done - prepared.selected,
+    )
+    return PlanResult(records.plan_out(plan, prepared.items), created=True, steps=steps)
 
 
 def _user_for(
@@ -112,14 +211,13 @@ def _user_for(
     return require_user(session, user_id=user_id), None
 
 
-def _discard(
+def _released(
     session: Session, existing: StoredPlan, rotation: dict[str, GroupUse], day: date
 ) -> int:
-    """Delete the plan being regenerated, releasing its groups' use; the next revision."""
+    """Release the groups of the plan being regenerated; the new plan's revision."""
     for old in repo.plan_items(session, existing.user_id, existing.plan_id):
         if old.variation_group in rotation:
             rotation[old.variation_group] = release_use(rotation[old.variation_group], day)
-    repo.delete_plan(session, existing.user_id, existing.plan_id)
     return existing.revision + 1
 
 

@@ -36,6 +36,7 @@ from habitloop.plans.schemas import PlanItemOut
 from habitloop.plans.service import plan_seed
 from habitloop.settings import Settings
 from habitloop.tasks.service import LibrarySource
+from habitloop.users import repository as users_repo
 from habitloop.users.repository import User
 
 
@@ -99,6 +100,7 @@ def replace_item(
     repo.save_rotation(session, user_id, stored, rotation.values(), day)
     if planning.learning is not None:
         learning.save(session, planning.learning)
+    users_repo.bump_revision(session, user)
     new_item = records.item_record(plan, old.position, chosen, Mode(plan.mode))
     repo.deactivate_item(session, user_id, old.item_id, replaced_by=new_item.item_id)
     repo.insert_items(session, [new_item], records.decisions(plan, [new_item], [chosen]))

@@ -72,6 +72,8 @@ def put_user(session: Session, *, user_id: UUID, data: UserIn) -> tuple[UserOut,
         for name, value in changed.items():
             setattr(row, name, value)
         repo.update_user(session, user_id, changed)
+        # Plans read the archetype, categories and day: one made from the old ones is stale.
+        repo.bump_revision(session, row)
     return to_out(row), False
 
 
