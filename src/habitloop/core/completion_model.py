@@ -72,6 +72,21 @@ def reward(outcome: Outcome, rating: int | None) -> tuple[float, float]:
     return value, 1.0
 
 
+LearnedColumns = tuple[float, float, float]
+"""The features a user's history sets, in model units: familiarity, untried, recent."""
+UNSEEN: LearnedColumns = (0.0, 1.0, 0.0)
+
+
+def learned_columns(familiarity: float, tried: bool, days_since: int | None) -> LearnedColumns:
+    return (
+        min(familiarity, MAX_FAMILIARITY) / MAX_FAMILIARITY,
+        0.0 if tried else 1.0,
+        0.5 ** (days_since / RECENT_HALF_LIFE_DAYS)
+        if days_since is not None and days_since >= 0
+        else 0.0,
+    )
+
+
 @dataclass(frozen=True)
 class FeatureSpace:
     """The names of the model's features, fixed by the library's tags."""
@@ -113,17 +128,16 @@ class FeatureSpace:
     ) -> dict[int, float]:
         """Sparse features: index -> value."""
         index = self.index
+        familiar, untried, recent = learned_columns(familiarity, tried, days_since)
         x = {
             index["bias"]: 1.0,
             index[f"category={task.category.value}"]: 1.0,
             index[f"difficulty={task.difficulty.value}|mode={mode.value}"]: 1.0,
             index["duration"]: task.duration_minutes / 30.0,
             index[f"block={(block or block_for(task)).value}"]: 1.0,
-            index["familiarity"]: min(familiarity, MAX_FAMILIARITY) / MAX_FAMILIARITY,
-            index["untried"]: 0.0 if tried else 1.0,
-            index["recent"]: 0.5 ** (days_since / RECENT_HALF_LIFE_DAYS)
-            if days_since is not None and days_since >= 0
-            else 0.0,
+            index["familiarity"]: familiar,
+            index["untried"]: untried,
+            index["recent"]: recent,
             index["archetype_fit"]: archetype_fit,
         }
         tags = [t for t in task.tags if f"tag={t}" in index]
@@ -135,26 +149,20 @@ class FeatureSpace:
         self,
         tasks: Sequence[Task],
         mode: Mode,
-        learned: Sequence[tuple[float, bool, float, int | None]],
+        learned: Sequence[LearnedColumns],
+        fits: Sequence[float],
     ) -> NDArray[np.float64]:
         """``dense(encode(...))`` of many tasks at once, one row each, in their own time
-        blocks; ``learned`` holds each task's (familiarity, tried, archetype fit, days since)."""
+        blocks; ``learned`` holds each task's ``learned_columns`` and ``fits`` its archetype
+        fit."""
         rows = np.stack([self._fixed_row(task, mode) for task in tasks])
-        index = self.index
-        columns = [index[n] for n in ("familiarity", "untried", "recent", "archetype_fit")]
-        values = [
-            (
-                min(familiarity, MAX_FAMILIARITY) / MAX_FAMILIARITY,
-                0.0 if tried else 1.0,
-                0.5 ** (days_since / RECENT_HALF_LIFE_DAYS)
-                if days_since is not None and days_since >= 0
-                else 0.0,
-                fit,
-            )
-            for familiarity, tried, fit, days_since in learned
-        ]
-        rows[:, columns] = values
+        rows[:, self._learned_at] = learned
+        rows[:, self.index["archetype_fit"]] = fits
         return rows
+
+    @property
+    def _learned_at(self) -> list[int]:
+        return [self.index[n] for n in ("familiarity", "untried", "recent")]
 
     def _fixed_row(self, task: Task, mode: Mode) -> NDArray[np.float64]:
         key = (task.slug, mode)

@@ -14,14 +14,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
+from uuid import UUID
 
 import numpy as np
 from numpy.typing import NDArray
 
 from habitloop.core.completion_model import (
     FeatureSpace,
+    LearnedColumns,
     Model,
     draw_weights,
+    learned_columns,
     predict,
     reward,
     update,
@@ -76,6 +79,9 @@ class Learned:
     _draws: dict[tuple[date, int, int, float], NDArray[np.float64]] = field(
         default_factory=dict, init=False, repr=False
     )
+    _columns: dict[date, dict[UUID, LearnedColumns]] = field(
+        default_factory=dict, init=False, repr=False
+    )
 
     def view(self, day: date) -> ProfileView:
         if day not in self._views:
@@ -90,6 +96,21 @@ class Learned:
         if day not in self._models:
             self._models[day] = (self.model or self.prior).at(day, self.prior)
         return self._models[day]
+
+    def task_columns(self, day: date) -> Mapping[UUID, LearnedColumns]:
+        """The model's history features of every task the user has answered, on ``day``
+        (``UNSEEN`` for the others)."""
+        if day not in self._columns:
+            half_life = self.profile.half_life_days
+            self._columns[day] = {
+                task_id: learned_columns(
+                    record.outcomes.at(day, half_life)[1],
+                    record.completions + record.partials > 0,
+                    (day - record.outcomes.ref).days if record.outcomes.ref is not None else None,
+                )
+                for task_id, record in self.profile.tasks.items()
+            }
+        return self._columns[day]
 
     def draws(self, day: date, count: int, seed: int, temper: float) -> NDArray[np.float64]:
         """``count`` posterior draws of the weights on ``day`` from the generator ``seed``."""

@@ -25,10 +25,9 @@ from random import Random
 import numpy as np
 from numpy.typing import NDArray
 
-from habitloop.core.completion_model import sigmoid
+from habitloop.core.completion_model import UNSEEN, sigmoid
 from habitloop.core.learned import Learned, Observation, learn
 from habitloop.core.policies.base import Selection, SlotContext, draw_index
-from habitloop.core.profile_view import task_last_answered
 from habitloop.core.scoring import Candidate
 from habitloop.core.vocab import Mode, Strategy
 
@@ -43,21 +42,13 @@ def candidate_rows(
     """The model's features of every candidate on ``day``, one row each."""
     if state.space is None:
         raise ValueError("no completion model is kept for this user")
-    seen = state.view(day)
-    learned = []
-    for candidate in candidates:
-        task_id = candidate.task.id
-        stats = seen.task_stats.get(task_id)
-        last = task_last_answered(state.profile, task_id)
-        learned.append(
-            (
-                stats.trials if stats is not None else 0.0,
-                task_id in seen.tried,
-                candidate.archetype_fit,
-                (day - last).days if last is not None else None,
-            )
-        )
-    return state.space.rows([c.task for c in candidates], mode, learned)
+    columns = state.task_columns(day)
+    return state.space.rows(
+        [c.task for c in candidates],
+        mode,
+        [columns.get(c.task.id, UNSEEN) for c in candidates],
+        [c.archetype_fit for c in candidates],
+    )
 
 
 def _bounded(probs: list[float], floor: float, cap: float) -> list[float]:
