@@ -1,4 +1,5 @@
-"""Bearer tokens: HS256 JWTs with ``sub`` (the user's UUID), ``role`` and ``exp``.
+"""Bearer tokens: HS256 JWTs with ``sub`` (the user's UUID), ``role`` and ``exp``; and client
+keys, which the compatibility routes accept in ``X-API-Key``.
 
 Tokens Supabase issues (``aud`` = ``authenticated``) are accepted as they are. When no secret is
 configured, one is created on first start next to the SQLite database (mode 0600) and reused, so
@@ -7,6 +8,8 @@ configured, one is created on first start next to the SQLite database (mode 0600
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import secrets
 from dataclasses import dataclass
@@ -30,6 +33,11 @@ SECRET_FILE_NAME = ".habitloop_jwt_secret"
 class Role(StrEnum):
     AUTHENTICATED = "authenticated"
     SERVICE = "service_role"
+    # Never carried by a token: only a configured client key makes this principal.
+    CLIENT_KEY = "client_key"
+
+
+TOKEN_ROLES = frozenset({Role.AUTHENTICATED, Role.SERVICE})
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,8 +50,9 @@ class Principal:
         return self.role is Role.SERVICE
 
     def require_user(self, user_id: UUID) -> None:
-        """A user token may act only on its own id; the service role on anyone."""
-        if self.is_service or self.user_id == user_id:
+        """A user token may act only on its own id; the service role and a client key (which
+        only the compatibility routes accept) on anyone."""
+        if self.is_service or self.role is Role.CLIENT_KEY or self.user_id == user_id:
             return
         raise Forbidden("this token may not act on another user")
 
@@ -139,12 +148,10 @@ def _principal(claims: dict[str, Any]) -> Principal:
     aud = claims.get("aud")
     if aud is not None and AUDIENCE not in (aud if isinstance(aud, list) else [aud]):
         raise Unauthorized("the token's audience is not 'authenticated'")
-    try:
-        role = Role(claims.get("role", Role.AUTHENTICATED.value))
-    except ValueError as exc:
-        raise Unauthorized(
-            "the token's role is neither 'authenticated' nor 'service_role'"
-        ) from exc
+    claimed = claims.get("role", Role.AUTHENTICATED.value)
+    if not isinstance(claimed, str) or claimed not in TOKEN_ROLES:
+        raise Unauthorized("the token's role is neither 'authenticated' nor 'service_role'")
+    role = Role(claimed)
     sub = claims.get("sub")
     user_id: UUID | None = None
     if sub is not None:
@@ -156,3 +163,20 @@ def _principal(claims: dict[str, Any]) -> Principal:
     if role is Role.AUTHENTICATED and user_id is None:
         raise Unauthorized("a user token needs a 'sub' claim with the user's id")
     return Principal(role=role, user_id=user_id)
+
+
+def client_key_principal(digests: tuple[bytes, ...], key: str) -> Principal:
+    """The principal of a configured client key. Every digest is compared, in constant time,
+    so neither the answer's timing nor the error tells which key came close."""
+    if not digests:
+        raise Unauthorized(
+            "client keys are not enabled on this server (HABITLOOP_CLIENT_API_KEYS); "
+            "send a bearer token"
+        )
+    sent = hashlib.sha256(key.encode()).digest()
+    matched = False
+    for digest in digests:
+        matched |= hmac.compare_digest(sent, digest)
+    if not matched:
+        raise Unauthorized("invalid client key")
+    return Principal(role=Role.CLIENT_KEY, user_id=None)

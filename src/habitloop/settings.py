@@ -8,15 +8,18 @@ The plain names an existing deployment's ``.env`` uses (``ENABLE_DYNAMIC_PLANS``
 
 from __future__ import annotations
 
+import hashlib
+import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from habitloop.core.vocab import Strategy
 
 MIN_SECRET_LENGTH = 32
+SHA256_HEX = re.compile(r"[0-9a-fA-F]{64}")
 
 
 def _env(name: str, *, legacy: bool = False) -> Any:
@@ -25,8 +28,13 @@ def _env(name: str, *, legacy: bool = False) -> Any:
 
 
 class Settings(BaseSettings):
+    # Inputs stay out of error messages: several settings are secrets.
     model_config = SettingsConfigDict(
-        env_file=".env", extra="ignore", populate_by_name=True, frozen=True
+        env_file=".env",
+        extra="ignore",
+        populate_by_name=True,
+        frozen=True,
+        hide_input_in_errors=True,
     )
 
     environment: Literal["development", "production"] = Field(
@@ -43,6 +51,14 @@ class Settings(BaseSettings):
     jwt_secret_file: Path | None = Field(None, validation_alias=_env("JWT_SECRET_FILE"))
     token_ttl_seconds: int = Field(
         3600, ge=60, le=366 * 86400, validation_alias=_env("TOKEN_TTL_SECONDS")
+    )
+    client_api_keys: Annotated[tuple[SecretStr, ...], NoDecode] = Field(
+        (),
+        validation_alias=_env("CLIENT_API_KEYS"),
+        description=(
+            "keys (32+ characters) or their SHA-256 hex digests, comma-separated, that let an "
+            "app act for any user on the compatibility routes through X-API-Key; empty: off"
+        ),
     )
 
     enable_dynamic_plans: bool = Field(
@@ -101,6 +117,27 @@ class Settings(BaseSettings):
     )
     log_json: bool = Field(False, validation_alias=_env("LOG_JSON"))
 
+    @field_validator("client_api_keys", mode="before")
+    @classmethod
+    def _split_keys(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("client_api_keys")
+    @classmethod
+    def _long_keys(cls, value: tuple[SecretStr, ...]) -> tuple[SecretStr, ...]:
+        # A short key can be guessed; the message counts characters and never shows the key.
+        for number, key in enumerate(value, start=1):
+            length = len(key.get_secret_value())
+            if length < MIN_SECRET_LENGTH:
+                raise ValueError(
+                    f"HABITLOOP_CLIENT_API_KEYS: key {number} of {len(value)} has {length} "
+                    f"characters; each key needs at least {MIN_SECRET_LENGTH} (or give its "
+                    "SHA-256 hex digest)"
+                )
+        return value
+
     @model_validator(mode="after")
     def _safe_in_production(self) -> Settings:
         if self.archetype_weight + self.mode_weight <= 0:
@@ -123,6 +160,12 @@ class Settings(BaseSettings):
         return Strategy.BANDIT if self.adaptive_learning_enabled else Strategy.DYNAMIC
 
     @property
+    def client_key_digests(self) -> tuple[bytes, ...]:
+        """The SHA-256 digest of each client key: 64 hex digits are read as a digest already,
+        so a deployment can keep only digests in its configuration."""
+        return tuple(_key_digest(key.get_secret_value()) for key in self.client_api_keys)
+
+    @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
@@ -139,6 +182,12 @@ class Settings(BaseSettings):
         if not path or path == ":memory:":
             return None
         return Path(path)
+
+
+def _key_digest(key: str) -> bytes:
+    if SHA256_HEX.fullmatch(key):
+        return bytes.fromhex(key)
+    return hashlib.sha256(key.encode()).digest()
 
 
 def load_settings(**overrides: Any) -> Settings:

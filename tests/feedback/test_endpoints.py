@@ -73,6 +73,69 @@ def test_feedback_by_task_library_id_attaches_to_the_days_item(
     assert again.json()["feedback_id"] == response.json()["feedback_id"]
 
 
+def test_feedback_by_task_name_attaches_to_the_days_item(
+    new_user: Callable[..., UserHandle],
+) -> None:
+    user = new_user()
+    item = first_item(user.plan("2026-11-23").json(), "hydration")
+    response = user.client.post(
+        "/api/v1/feedback/task",
+        json={
+            "user_id": str(user.id),
+            "task_name": item["name"].upper(),
+            "category": "hydration",
+            "completed": True,
+            "occurred_at": at("2026-11-23"),
+        },
+        headers=user.headers,
+    )
+    assert response.status_code == 201, response.text
+    again = user.feedback(item["item_id"], "completed", occurred_at=at("2026-11-23"))
+    assert again.json() == {"feedback_id": response.json()["feedback_id"], "status": "duplicate"}
+
+
+@pytest.mark.parametrize(
+    ("task_name", "category"),
+    [
+        ("  glass OF water   on waking ", None),
+        ("glass-of-water-on-waking", "hydration"),
+        ("Glass-Of-Water-On-Waking", None),
+    ],
+)
+def test_a_task_name_or_slug_is_matched_in_any_case(
+    new_user: Callable[..., UserHandle], task_name: str, category: str | None
+) -> None:
+    user = new_user()
+    body = {"user_id": str(user.id), "task_name": task_name, "completed": False}
+    if category is not None:
+        body["category"] = category
+    response = user.client.post("/api/v1/feedback/task", json=body, headers=user.headers)
+    assert response.status_code == 201, response.text
+
+
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        ({"task_name": "Morning Lemon Water"}, "no task named 'Morning Lemon Water' in the"),
+        (
+            {"task_name": "Glass of water on waking", "category": "movement"},
+            "in category movement",
+        ),
+        ({"task_name": "Glass of water on waking", "category": "snacks"}, "category"),
+        ({"task_name": ""}, "task_name"),
+    ],
+)
+def test_a_task_name_that_names_no_task_is_422(
+    new_user: Callable[..., UserHandle], change: dict[str, str], says: str
+) -> None:
+    user = new_user()
+    body = {"user_id": str(user.id), "completed": True, **change}
+    response = user.client.post("/api/v1/feedback/task", json=body, headers=user.headers)
+    assert response.status_code == 422, response.text
+    assert says in response.json()["detail"]
+    assert user.profile()["events"] == 0
+
+
 @pytest.mark.parametrize(
     ("change", "status"),
     [

@@ -7,7 +7,9 @@ import uuid
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
+from sqlalchemy.orm import Session
 
+from habitloop.core.library import Library
 from habitloop.db import Database
 from habitloop.errors import BadRequest, Conflict, FeatureDisabled, NotFound
 from habitloop.feedback.schemas import FeedbackIn, FeedbackOut
@@ -19,6 +21,7 @@ from tests.conftest import make_settings
 from tests.support.domain import answer, feedback_rows, make_plan, user_with_plan
 
 DAY = date(2026, 11, 23)
+DAY_END = datetime.combine(DAY, time(21, 0), UTC)
 
 
 def profile_counts(db: Database, user_id: uuid.UUID) -> tuple[int, int] | None:
@@ -121,3 +124,62 @@ def test_refused_answers_store_nothing(db: Database, settings: Settings) -> None
     with db.transaction(write=False) as session:
         assert feedback_rows(session, user_id) == []
     assert profile_counts(db, user_id) == (0, 0)  # as the plan left it
+
+
+class TwinnedLibrary:
+    """The stored library plus a second task under the name of ``twin_of``: two tasks that
+    one name names, as an imported library may hold."""
+
+    def __init__(self, twin_of: uuid.UUID) -> None:
+        self.cache = LibraryCache()
+        self.twin_of = twin_of
+
+    def current(self, session: Session, *, revision: int | None = None) -> Library:
+        library = self.cache.current(session, revision=revision)
+        task = library.by_id[self.twin_of]
+        twin = task.model_copy(update={"id": uuid.uuid4(), "slug": f"{task.slug}-twin"})
+        return Library(version=library.version, tasks=(*library.tasks, twin))
+
+
+def by_name(user_id: uuid.UUID, name: str, day: date) -> FeedbackIn:
+    at = datetime.combine(day, time(20, 0), UTC)
+    return FeedbackIn.model_validate(
+        {"user_id": user_id, "task_name": name, "completed": True, "occurred_at": at}
+    )
+
+
+def test_a_name_two_tasks_share_is_the_one_in_the_days_plan(
+    db: Database, settings: Settings
+) -> None:
+    user_id, plan = user_with_plan(db, settings, LibraryCache(), DAY)
+    item = plan.items[0]
+    library = TwinnedLibrary(item.task_id)
+    body = by_name(user_id, item.name, DAY)
+    with db.transaction() as session:
+        done = record_feedback(
+            session, settings=settings, library_cache=library, body=body, key=None, now=DAY_END
+        )
+    assert done.status_code == 201
+    with db.transaction(write=False) as session:
+        rows = feedback_rows(session, user_id)
+    assert [(r.plan_item_id, r.task_id) for r in rows] == [(item.item_id, item.task_id)]
+
+
+def test_a_name_two_tasks_share_with_no_plan_to_settle_it_is_refused(
+    db: Database, settings: Settings
+) -> None:
+    user_id, plan = user_with_plan(db, settings, LibraryCache(), DAY)
+    item = plan.items[0]
+    later = DAY + timedelta(days=3)
+    body = by_name(user_id, item.name, later)
+    with pytest.raises(BadRequest, match="names 2 tasks"), db.transaction() as session:
+        record_feedback(
+            session,
+            settings=settings,
+            library_cache=TwinnedLibrary(item.task_id),
+            body=body,
+            key=None,
+            now=datetime.combine(later, time(21, 0), UTC),
+        )
+    with db.transaction(write=False) as session:
+        assert feedback_rows(session, user_id) == []

@@ -208,7 +208,7 @@ def test_plan_for_unknown_user_is_404_and_missing_plan_is_404(
     assert missing.status_code == 404
 
 
-def test_compatibility_route_returns_time_blocks(
+def test_compatibility_route_returns_the_plan_as_time_blocks(
     client: TestClient, new_user: Callable[..., UserHandle]
 ) -> None:
     user = new_user(create=False)
@@ -221,16 +221,18 @@ def test_compatibility_route_returns_time_blocks(
         },
         headers=user.headers,
     )
-    assert response.status_code == 201, response.text
-    routine = response.json()
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert answer["status"] == "success" and answer["cached"] is False
+    routine = answer["routine_plan"]
     assert routine["archetype"] == "resilience_rebuilder" and routine["mode"] == "low"
-    items = [t for block in routine["time_blocks"] for t in block["tasks"]]
-    assert len(items) == 7
-    assert all(t["time_block"] == b["block"] for b in routine["time_blocks"] for t in b["tasks"])
+    tasks = [t for block in routine["time_blocks"] for t in block["tasks"]]
     stored = user.client.get(
         f"/api/v1/users/{user.id}/plans/2026-11-23", headers=user.headers
     ).json()
-    assert stored["plan_id"] == routine["plan_id"]
+    assert [t["item_id"] for t in tasks] == [i["item_id"] for i in stored["items"]]
+    assert [t["title"] for t in tasks] == [i["name"] for i in stored["items"]]
+    assert answer["generation_metadata"]["strategy"] == stored["strategy"]
 
 
 def test_compatibility_route_needs_an_archetype_for_a_new_user(

@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Response
 
-from habitloop.api.deps import ContextDep, CurrentPrincipal
+from habitloop.api.deps import CompatibilityPrincipal, ContextDep, CurrentPrincipal
 from habitloop.api.responses import ERRORS
 from habitloop.feedback import batch, service
 from habitloop.feedback.schemas import BatchIn, BatchOut, FeedbackIn, FeedbackOut, IdempotencyKey
@@ -13,10 +13,16 @@ from habitloop.feedback.schemas import BatchIn, BatchOut, FeedbackIn, FeedbackOu
 router = APIRouter(tags=["feedback"], responses=ERRORS)
 
 
-@router.post("/api/v1/feedback/task", response_model=FeedbackOut, status_code=201)
+@router.post(
+    "/api/v1/feedback/task",
+    response_model=FeedbackOut,
+    status_code=201,
+    responses={200: {"model": FeedbackOut, "description": "a repeat, or a changed answer"}},
+    summary="Record one answer (also the replaced system's call: a client key is accepted)",
+)
 async def post_feedback(
     body: FeedbackIn,
-    principal: CurrentPrincipal,
+    principal: CompatibilityPrincipal,
     ctx: ContextDep,
     response: Response,
     idempotency_key: Annotated[IdempotencyKey | None, Header()] = None,

@@ -14,7 +14,7 @@ from habitloop.core.vocab import (
     SkipReason,
     normalise,
 )
-from habitloop.schema_types import SafeStr
+from habitloop.schema_types import CategoryIn, SafeStr
 
 StatusIn = Annotated[CompletionStatus, BeforeValidator(lambda v: normalise(CompletionStatus, v))]
 SkipReasonIn = Annotated[SkipReason, BeforeValidator(lambda v: normalise(SkipReason, v))]
@@ -41,6 +41,14 @@ class FeedbackIn(BaseModel):
     user_id: UUID
     plan_item_id: UUID | None = None
     task_library_id: UUID | None = None
+    task_name: Annotated[SafeStr, Field(min_length=1, max_length=200)] | None = Field(
+        None,
+        description=(
+            "the task's name or slug, any case (the replaced system's call), when neither id "
+            "is given; the user's plan for the day settles a name several tasks share"
+        ),
+    )
+    category: CategoryIn | None = Field(None, description="narrows task_name to one category")
     status: StatusIn | None = None
     completed: bool | None = Field(None, description="the seed's boolean; status wins if both")
     satisfaction_rating: Annotated[int, Field(ge=1, le=5)] | None = None
@@ -54,8 +62,8 @@ class FeedbackIn(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> FeedbackIn:
-        if self.plan_item_id is None and self.task_library_id is None:
-            raise ValueError("give plan_item_id (preferred) or task_library_id")
+        if self.plan_item_id is None and self.task_library_id is None and self.task_name is None:
+            raise ValueError("give plan_item_id (preferred), task_library_id or task_name")
         if self.status is None and self.completed is None:
             raise ValueError("give status (completed, partial, skipped) or completed (true/false)")
         both = self.status is not None and self.completed is not None

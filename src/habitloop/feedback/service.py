@@ -20,6 +20,7 @@ from habitloop.core.vocab import Archetype, Mode, Outcome, Strategy, TimeBlock
 from habitloop.db import lock_user
 from habitloop.errors import BadRequest, Conflict, FeatureDisabled, NotFound
 from habitloop.feedback import repository as repo
+from habitloop.feedback.names import named_task
 from habitloop.feedback.repository import Answer
 from habitloop.feedback.schemas import FeedbackIn, FeedbackOut
 from habitloop.learning import repository as learning_repo
@@ -216,10 +217,20 @@ class Recorder:
             if item is None:
                 raise NotFound(f"plan item {body.plan_item_id} not found")
             return _item_target(user, item, self.library)
-        assert body.task_library_id is not None
-        task = self.library.by_id.get(body.task_library_id)
-        if task is None:
-            raise NotFound(f"task {body.task_library_id} not found")
+        if body.task_library_id is not None:
+            task = self.library.by_id.get(body.task_library_id)
+            if task is None:
+                raise NotFound(f"task {body.task_library_id} not found")
+        else:
+            assert body.task_name is not None
+
+            def planned(candidate: Task) -> bool:
+                found = learning_repo.item_for_task(
+                    self.session, user.user_id, candidate.id, local_day
+                )
+                return found is not None
+
+            task = named_task(self.library, body.task_name, body.category, planned)
         item = learning_repo.item_for_task(self.session, user.user_id, task.id, local_day)
         if item is not None:
             return _item_target(user, item, self.library)

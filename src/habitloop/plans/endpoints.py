@@ -1,15 +1,16 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Body, Response
 from sqlalchemy.orm import Session
 
-from habitloop.api.deps import ContextDep, OwnUserId
+from habitloop.api.deps import CompatibilityUserId, ContextDep, OwnUserId
 from habitloop.api.responses import ERRORS
 from habitloop.plans import routine, service
-from habitloop.plans.schemas import PlanIn, PlanOut, RoutineIn, RoutineOut
+from habitloop.plans.schemas import PlanIn, PlanOut, RoutineIn, RoutinePlanResponse
 
 router = APIRouter(tags=["plans"], responses=ERRORS)
 ATTEMPTS = 3
@@ -37,23 +38,23 @@ async def get_plan(user_id: OwnUserId, plan_date: date, ctx: ContextDep) -> Plan
 
 @router.post(
     "/api/user/{user_id}/routine/generate",
-    response_model=RoutineOut,
-    status_code=201,
+    response_model=RoutinePlanResponse,
     tags=["compatibility"],
+    summary="The day's plan in the replaced system's shape (its apps call it unchanged)",
 )
 async def generate_routine(
-    user_id: OwnUserId, body: RoutineIn, ctx: ContextDep, response: Response
-) -> RoutineOut:
-    out, created = await ctx.write(
+    user_id: CompatibilityUserId,
+    ctx: ContextDep,
+    body: Annotated[RoutineIn | None, Body()] = None,
+) -> RoutinePlanResponse:
+    return await ctx.write(
         routine.generate_routine,
         settings=ctx.settings,
         library_cache=ctx.library,
         user_id=user_id,
-        body=body,
+        body=body or RoutineIn(),
         now=datetime.now(UTC),
     )
-    response.status_code = 201 if created else 200
-    return out
 
 
 async def _make_plan(ctx: ContextDep, user_id: UUID, body: PlanIn) -> service.PlanResult:

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -16,7 +16,7 @@ from habitloop.core.vocab import (
     Strategy,
     TimeBlock,
 )
-from habitloop.schema_types import ArchetypeIn, CategoryIn, DayIn, ModeIn, StrategyIn
+from habitloop.schema_types import ArchetypeIn, CategoryIn, DayIn, ModeIn, StrategyIn, TimezoneIn
 
 
 class PlanIn(BaseModel):
@@ -72,30 +72,74 @@ class RoutinePreferences(BaseModel):
     mode: ModeIn | None = None
     strategy: StrategyIn | None = None
     categories: Annotated[list[CategoryIn], Field(min_length=1, max_length=7)] | None = None
+    force_refresh: bool = Field(False, description="make the day's plan again")
 
 
 class RoutineIn(BaseModel):
+    """The replaced system's routine request; ``archetype``, ``timezone`` and
+    ``preferences.categories`` are saved to the user (created when missing)."""
+
     model_config = ConfigDict(extra="ignore")
 
-    date: DayIn | None = None
     archetype: ArchetypeIn | None = None
     preferences: RoutinePreferences | None = None
-    regenerate: bool = False
+    timezone: TimezoneIn | None = None
+    date: DayIn | None = Field(None, description="default: today in the user's time zone")
 
 
-class TimeBlockOut(BaseModel):
-    block: TimeBlock
-    start_time: str
-    tasks: list[PlanItemOut]
+Clock = Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", examples=["07:30"])]
+Priority = Literal["high", "medium", "low"]
 
 
-class RoutineOut(BaseModel):
-    user_id: UUID
-    plan_id: UUID
+class RoutineTask(BaseModel):
+    title: str
+    description: str
+    start_time: Clock
+    end_time: Clock
+    duration_minutes: int
+    category: Category
+    task_type: str = Field(description="the task's subcategory in the library")
+    priority: Priority = Field(
+        description="high for the plan's best-scored third, medium for the next, low for the rest"
+    )
+    task_library_id: UUID = Field(description="what the feedback call takes as task_library_id")
+    variation_group: str
+    item_id: UUID = Field(description="what the feedback call takes as plan_item_id")
+    reason: str
+
+
+class RoutineTimeBlock(BaseModel):
+    block_name: str
+    start_time: Clock
+    end_time: Clock = Field(description="the next block's start; the last block's is bedtime")
+    purpose: str
+    tasks: list[RoutineTask]
+
+
+class RoutinePlan(BaseModel):
     date: dt.date
     archetype: Archetype
     mode: Mode
     learning_phase: Phase
-    strategy: Strategy
-    time_blocks: list[TimeBlockOut]
-    meta: dict[str, Any]
+    time_blocks: list[RoutineTimeBlock] = Field(description="the waking day's blocks, in order")
+
+
+class GenerationMetadata(BaseModel):
+    strategy: Strategy = Field(description="the strategy that served the plan")
+    requested_strategy: Strategy
+    fallback_reason: str | None = Field(
+        None, description="why the static fallback served the plan instead, if it did"
+    )
+    library_version: str
+    policy_version: str
+    generated_ms: float
+
+
+class RoutinePlanResponse(BaseModel):
+    """The replaced system's answer to a routine request, with habitloop's plan in it."""
+
+    status: Literal["success"] = "success"
+    user_id: UUID
+    routine_plan: RoutinePlan
+    generation_metadata: GenerationMetadata
+    cached: bool = Field(description="true when the day's plan had been made before")
