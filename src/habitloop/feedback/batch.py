@@ -47,6 +47,14 @@ def _one(
     )
 
 
+def _allowed(authorise: Callable[[UUID], None], event: FeedbackIn) -> bool:
+    try:
+        authorise(event.user_id)
+    except HabitloopError:
+        return False
+    return True
+
+
 def record_batch(
     session: Session,
     *,
@@ -66,7 +74,7 @@ def record_batch(
             parsed.append(FeedbackIn.model_validate(raw))
         except ValidationError as exc:
             parsed.append(_invalid(index, exc))
-    recorder.prefetch([e for e in parsed if isinstance(e, FeedbackIn)])
+    recorder.prefetch([e for e in parsed if isinstance(e, FeedbackIn) and _allowed(authorise, e)])
     results = [
         e if isinstance(e, BatchResult) else _one(recorder, session, i, e, authorise, now)
         for i, e in enumerate(parsed)

@@ -119,15 +119,19 @@ class Recorder:
         self._answers: dict[tuple[UUID, UUID], Answer | None] = {}
         self._answering: dict[UUID, set[UUID]] = {}
         self._pending: list[dict[str, Any]] = []
+        self._locked: set[UUID] = set()
 
     def prefetch(self, events: list[FeedbackIn]) -> None:
-        """Read the items and earlier answers of many events in one query per user."""
+        """Lock the events' users, in order of their ids, and read the items and earlier
+        answers of many events in one query per user. Two batches about some of the same
+        users then lock them in the same order and wait for each other, never deadlock."""
+        for user_id in sorted({event.user_id for event in events}):
+            self._lock(user_id)
         wanted: dict[UUID, list[UUID]] = {}
         for event in events:
             if event.plan_item_id is not None:
                 wanted.setdefault(event.user_id, []).append(event.plan_item_id)
         for user_id, item_ids in wanted.items():
-            lock_user(self.session, user_id)  # before reading, as record() would
             found = repo.items_answered(self.session, user_id, item_ids)
             self._answering.setdefault(user_id, set()).update(item_ids)
             for item_id in item_ids:
@@ -180,9 +184,14 @@ class Recorder:
             )
             learning.advance_phase(state, day, PhaseRules())
         self._insert_pending()
+        learning.save_all(self.session, list(self._learning.values()))
         for state in self._learning.values():
-            learning.save(self.session, state)
             users_repo.bump_revision(self.session, state.user)
+
+    def _lock(self, user_id: UUID) -> None:
+        if user_id not in self._locked:
+            lock_user(self.session, user_id)
+            self._locked.add(user_id)
 
     def _insert_pending(self) -> None:
         repo.add_many(self.session, self._pending)
@@ -190,7 +199,7 @@ class Recorder:
 
     def _user(self, user_id: UUID) -> User:
         if user_id not in self._users:
-            lock_user(self.session, user_id)
+            self._lock(user_id)
             # The user with their learned state: recording an answer nearly always learns.
             self._users[user_id], rows = learning.require_learner(self.session, user_id)
             self._rows[user_id] = rows

@@ -8,7 +8,7 @@ settlement), never by recomputing over the whole history.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID, uuid4
@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from habitloop.core.completion_model import feature_space, population_prior
+from habitloop.core.completion_model import FeatureSpace, feature_space, population_prior
 from habitloop.core.learned import Learned, event_for, observe
 from habitloop.core.learned_documents import (
     model_from_stored,
@@ -195,11 +195,39 @@ def advance_phase(
 def save(session: Session, learning: Learning) -> None:
     """Write what changed: the phase, the profile (or only its settlement date), the model
     and the archetype's pooled sums."""
+    save_all(session, [learning])
+
+
+def save_all(session: Session, learnings: Sequence[Learning]) -> None:
+    """Save several users' states. Each archetype's pooled sums change once, by the sum of its
+    users' changes, and archetypes in name order: two transactions that pool into the same
+    archetypes lock their rows in the same order, so they wait for each other instead of
+    deadlocking."""
+    pooled: dict[str, tuple[FeatureSpace, list[float], int]] = {}
+    for learning in learnings:
+        change = _save_one(session, learning)
+        if change is None:
+            continue
+        space, delta, new_user = change
+        archetype = learning.user.archetype
+        if archetype in pooled:
+            _, total, users = pooled[archetype]
+            delta = [t + d for t, d in zip(total, delta, strict=True)]
+            new_user += users
+        pooled[archetype] = (space, delta, new_user)
+    for archetype in sorted(pooled):
+        space, delta, new_users = pooled[archetype]
+        models.add_to_population(session, archetype, space, delta, users=new_users)
+
+
+def _save_one(session: Session, learning: Learning) -> tuple[FeatureSpace, list[float], int] | None:
+    """Write the user's rows; the change of their model's means for the archetype's sums
+    (with 1 when the model is new), None when the model did not change."""
     if learning.phase_moved:
         users_repo.save_phase(session, learning.user)
         learning.phase_moved = False
     if learning.held:
-        return
+        return None
     if learning.settled_rows:
         repo.add_settled(session, learning.settled_rows)
         learning.settled_rows = []
@@ -216,19 +244,25 @@ def save(session: Session, learning: Learning) -> None:
     elif learning.settled_moved and learning.exists:
         repo.save_settled_through(session, user_id, learning.settled_through)
         learning.settled_moved = False
-    _save_model(session, learning)
+    return _save_model(session, learning)
 
 
-def _save_model(session: Session, learning: Learning) -> None:
+def _save_model(
+    session: Session, learning: Learning
+) -> tuple[FeatureSpace, list[float], int] | None:
     model, stored, space = learning.state.model, learning.model_stored, learning.state.space
     if model is None or model is stored or space is None:
-        return
-    user = learning.user
-    models.save_model(session, user.user_id, stored_model(space, model), exists=stored is not None)
+        return None
+    models.save_model(
+        session, learning.user.user_id, stored_model(space, model), exists=stored is not None
+    )
     before = stored.mean if stored is not None else (0.0,) * len(space)
-    delta = [new - old for new, old in zip(model.mean, before, strict=True)]
-    models.add_to_population(session, user.archetype, space, delta, users=int(stored is None))
     learning.model_stored = model
+    return (
+        space,
+        [new - old for new, old in zip(model.mean, before, strict=True)],
+        int(stored is None),
+    )
 
 
 def read_profile(
