@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: serve test lint typecheck bench clean
+.PHONY: serve test lint typecheck bench bench-quick clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -25,8 +25,13 @@ typecheck: $(STAMP)
 test: lint typecheck
 	$(PY) -m pytest
 
+# The server under wrk beside a bare FastAPI ceiling, on SQLite and PostgreSQL, and the
+# in-process costs: reports/bench/report.md (several minutes; bench-quick: under three).
 bench: $(STAMP)
-	$(PY) benchmarks/plan_latency.py
+	$(VENV)/bin/habitloop bench
+
+bench-quick: $(STAMP)
+	$(VENV)/bin/habitloop bench --quick
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

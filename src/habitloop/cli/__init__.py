@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import typer
 
-from . import db, library, plan, serve, simulate, tokens
+from . import bench, db, library, plan, serve, simulate, tokens
 
 app = typer.Typer(
     name="habitloop",
@@ -21,6 +21,7 @@ app.add_typer(library.app, name="library")
 app.command("token")(tokens.token)
 app.command("plan")(plan.plan)
 app.command("simulate")(simulate.simulate)
+app.command("bench")(bench.bench)
 
 
 def main() -> None:

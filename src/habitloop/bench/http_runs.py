@@ -1,0 +1,155 @@
+"""The HTTP matrix on one seeded database: per worker count, the bare ceiling and then every
+scenario at every connection count against ``habitloop serve``."""
+
+from __future__ import annotations
+
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from habitloop.bench.config import BenchConfig
+from habitloop.bench.scenarios import Workload, answers_per_request
+from habitloop.bench.servers import Server, ceiling_server, habitloop_server
+from habitloop.bench.wrk import Load, WrkResult, run_wrk
+
+Advance = Callable[[int], None]
+WARM_UP_SECONDS = 1.0
+# wrk stops with a request in flight on every connection, and the server still answers them.
+# Before the next run the server must answer a profile read within PROBE_SECONDS again (how
+# long that took is reported), and the bench waits about as long as this run's slowest
+# answer took, so the next run starts on an idle server.
+PROBE_SECONDS = 2.0
+DRAIN_SECONDS = 30.0
+
+
+def _answers(url: str, token: str) -> bool:
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
+    try:
+        with urllib.request.urlopen(request, timeout=PROBE_SECONDS) as response:
+            return bool(response.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def _settle(base: str, workload: Workload, result: WrkResult, limit: float) -> float | None:
+    """Seconds until the server answered a read again after the run (None: not within
+    ``limit``)."""
+    started = time.monotonic()
+    probe = base + workload.probe_path()
+    answered = _answers(probe, workload.token)
+    while not answered and time.monotonic() - started < limit:
+        time.sleep(0.2)
+        answered = _answers(probe, workload.token)
+    recovered = time.monotonic() - started
+    slowest = result.latency_ms.get("max", DRAIN_SECONDS * 1000) / 1000
+    time.sleep(max(min(slowest, DRAIN_SECONDS) - recovered, 0.0))
+    return recovered if answered else None
+
+
+@dataclass(frozen=True)
+class HttpRun:
+    backend: str
+    workers: int
+    connections: int
+    scenario: str
+    result: WrkResult
+    ceiling: WrkResult | None
+    items_lent: int = 0
+    recovery_s: float | None = 0.0
+
+    @property
+    def answers_per_s(self) -> float:
+        per = answers_per_request(self.scenario)
+        ok = self.result.requests - self.result.non_2xx
+        return (ok * per - self.result.failed_events) / self.result.seconds if per > 1 else 0.0
+
+    @property
+    def ratio(self) -> float | None:
+        if self.ceiling is None or not self.ceiling.rps:
+            return None
+        return self.result.rps / self.ceiling.rps
+
+
+@dataclass(frozen=True)
+class Memory:
+    backend: str
+    workers: int
+    peak_mib: list[float]
+
+
+def runs_per_backend(config: BenchConfig) -> int:
+    cells = len(config.workers) * len(config.connections)
+    return cells * (len(config.scenarios) + 1)
+
+
+def answering_runs(config: BenchConfig) -> list[str]:
+    """The scenario of every run that answers today's items, in the order they will run."""
+    answering = [s for s in config.scenarios if s in ("feedback", "batch")]
+    return [s for _ in config.workers for s in answering for _ in config.connections]
+
+
+def _ceilings(
+    workers: int, config: BenchConfig, raw: Path, advance: Advance
+) -> dict[int, WrkResult]:
+    """The bare app at each connection count, with the same worker count."""
+    found = {}
+    with ceiling_server(workers, raw / f"ceiling-w{workers}.log") as server:
+        for connections in config.connections:
+            name = f"ceiling-w{workers}-c{connections}.txt"
+            found[connections] = run_wrk(
+                server.url, Load("ceiling"), connections, config.duration, raw / name
+            )
+            advance(1)
+    return found
+
+
+def _scenario(
+    server: Server,
+    workload: Workload,
+    scenario: str,
+    connections: int,
+    config: BenchConfig,
+    raw: Path,
+) -> tuple[WrkResult, int, float | None]:
+    """One run: its result, the answers it was lent and how long the server took to settle."""
+    name = f"{scenario}-w{server.workers}-c{connections}"
+    load = workload.load(scenario, name)
+    lent = len(workload.lent)
+    result = run_wrk(server.url, load, connections, config.duration, raw / f"{name}.txt")
+    workload.consumed(scenario, result)
+    return result, lent, _settle(server.url, workload, result, config.settle_limit)
+
+
+def http_matrix(
+    backend: str,
+    database_url: str,
+    secret: str,
+    workload: Workload,
+    config: BenchConfig,
+    advance: Advance,
+) -> tuple[list[HttpRun], list[Memory]]:
+    raw = config.out / "raw" / backend
+    runs: list[HttpRun] = []
+    memory = []
+    for workers in config.workers:
+        ceilings = _ceilings(workers, config, raw, advance)
+        log = raw / f"server-w{workers}.log"
+        with habitloop_server(database_url, secret, workers, log) as server:
+            warm = workload.load("profile", "warm-up")
+            run_wrk(server.url, warm, 4, WARM_UP_SECONDS, raw / f"warm-up-w{workers}.txt")
+            for scenario in config.scenarios:
+                for connections in config.connections:
+                    result, lent, settled = _scenario(
+                        server, workload, scenario, connections, config, raw
+                    )
+                    ceiling = ceilings[connections]
+                    run = HttpRun(
+                        backend, workers, connections, scenario, result, ceiling, lent, settled
+                    )
+                    runs.append(run)
+                    advance(1)
+            memory.append(Memory(backend, workers, server.peak_rss_mib()))
+    return runs, memory

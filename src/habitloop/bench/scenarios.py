@@ -1,0 +1,127 @@
+"""The HTTP scenarios against one seeded database: what each run sends, and keeping every
+run on (user, date) pairs and plan items that no earlier run touched."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from random import Random
+
+from sqlalchemy import create_engine, select
+
+from habitloop.auth import issue_token
+from habitloop.bench.wrk import BATCH_SIZE, THREADS, Load, WrkResult
+from habitloop.models import PlanItemRow
+from habitloop.models.base import table_of
+
+# Batches run last: under load their backlog can hold the server for a while after a run.
+SCENARIOS = ("plans", "feedback", "profile", "batch")
+# How the answers planned for today are shared among the runs that send them: a batch run
+# answers about a hundred times as many per request, at a tenth of the request rate or less.
+SHARE_WEIGHT = {"feedback": 1, "batch": 4}
+EPOCH = date(1970, 1, 1)
+ITEMS = table_of(PlanItemRow)
+
+
+def service_token(secret: str) -> str:
+    """One service-role token for every request: it may act on any user."""
+    now = datetime.now(UTC)
+    return issue_token(secret, None, service=True, ttl=timedelta(hours=12), now=now)
+
+
+def epoch_day(day: date) -> int:
+    return (day - EPOCH).days
+
+
+def today_items(url: str, day: date) -> list[tuple[uuid.UUID, uuid.UUID]]:
+    """The (user, item) pairs of every active item planned for ``day``: the answers to send."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            query = select(ITEMS.c.user_id, ITEMS.c.item_id).where(
+                ITEMS.c.plan_date == day, ITEMS.c.active.is_(True)
+            )
+            return [(row.user_id, row.item_id) for row in connection.execute(query)]
+    finally:
+        engine.dispose()
+
+
+@dataclass
+class Workload:
+    """Inputs shared by the runs on one database, and how far the runs have used them."""
+
+    folder: Path
+    token: str
+    users: list[uuid.UUID]
+    items: list[tuple[uuid.UUID, uuid.UUID]]
+    today: date
+    next_plan_day: date
+    pending: list[str] = field(default_factory=list)
+    lent: list[tuple[uuid.UUID, uuid.UUID]] = field(default_factory=list)
+
+    @classmethod
+    def build(
+        cls,
+        folder: Path,
+        secret: str,
+        users: list[uuid.UUID],
+        url: str,
+        today: date,
+        pending: list[str],
+    ) -> Workload:
+        """``pending``: the scenario of every answering run to come, in order."""
+        folder.mkdir(parents=True, exist_ok=True)
+        users = list(users)
+        items = today_items(url, today)
+        # Shuffled once, so consecutive requests go to unrelated users, as in production.
+        Random(7).shuffle(users)
+        Random(8).shuffle(items)
+        (folder / "users.txt").write_text("".join(f"{u}\n" for u in users), encoding="utf-8")
+        token = service_token(secret)
+        return cls(folder, token, users, items, today, today + timedelta(days=1), pending)
+
+    def load(self, scenario: str, name: str) -> Load:
+        """The wrk input for the next run of ``scenario``."""
+        if scenario == "plans":
+            return Load(
+                "plans", self.folder / "users.txt", epoch_day(self.next_plan_day), self.token
+            )
+        if scenario == "profile":
+            return Load("profile", self.folder / "users.txt", epoch_day(self.today), self.token)
+        weights = sum(SHARE_WEIGHT[s] for s in self.pending)
+        share = len(self.items) * SHARE_WEIGHT[scenario] // max(weights, 1)
+        if scenario in self.pending:
+            self.pending.remove(scenario)
+        self.lent, self.items = self.items[:share], self.items[share:]
+        path = self.folder / f"{name}.txt"
+        day = self.today.isoformat()
+        path.write_text("".join(f"{u} {i} {day}\n" for u, i in self.lent), encoding="utf-8")
+        return Load(scenario, path, 0, self.token)
+
+    def probe_path(self) -> str:
+        """A read that needs the database: how the bench tells the server is idle again."""
+        return f"/api/v1/feedback/profile/{self.users[0]}?as_of={self.today.isoformat()}"
+
+    def consumed(self, scenario: str, result: WrkResult) -> None:
+        """Move past what the run used: the dates it planned, or the items it answered."""
+        if scenario == "plans":
+            per_thread = max(len(self.users) // THREADS, 1)
+            days = -(-max(result.sent, default=0) // per_thread)
+            self.next_plan_day += timedelta(days=max(days, 1))
+        elif scenario in ("feedback", "batch"):
+            self.items = remaining(self.lent, result.sent) + self.items
+            self.lent = []
+
+
+def remaining(
+    lines: list[tuple[uuid.UUID, uuid.UUID]], sent: list[int]
+) -> list[tuple[uuid.UUID, uuid.UUID]]:
+    """The lines no thread reached: thread t took lines t, t + T, t + 2T, ... in order."""
+    threads = max(len(sent), 1)
+    return [line for j, line in enumerate(lines) if j // threads >= sent[j % threads]]
+
+
+def answers_per_request(scenario: str) -> int:
+    return BATCH_SIZE if scenario == "batch" else 1

@@ -1,0 +1,101 @@
+"""``habitloop bench``: seed a database, load the real server with wrk beside a bare FastAPI
+ceiling, measure the in-process costs, and write ``report.md`` and ``report.json``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+from habitloop.bench.config import BACKENDS, configured
+from habitloop.bench.report import write_report
+from habitloop.bench.runner import BenchUnavailable, check_tools, run_bench
+from habitloop.bench.scenarios import SCENARIOS
+from habitloop.cli.common import EXIT_BAD_INPUT, fail, reports_errors, stdout
+
+
+def _names(text: str | None, allowed: tuple[str, ...], option: str) -> tuple[str, ...] | None:
+    if text is None:
+        return None
+    names = tuple(n.strip() for n in text.split(",") if n.strip())
+    unknown = [n for n in names if n not in allowed]
+    if unknown:
+        fail(f"{option}: unknown {', '.join(unknown)} (choose from {', '.join(allowed)})", 2)
+    return names
+
+
+def _numbers(text: str | None, option: str) -> tuple[int, ...] | None:
+    if text is None:
+        return None
+    try:
+        numbers = tuple(int(n) for n in text.split(",") if n.strip())
+    except ValueError:
+        fail(f"{option}: give comma-separated whole numbers, e.g. 16,64", EXIT_BAD_INPUT)
+    if not numbers or min(numbers) < 1:
+        fail(f"{option}: give at least one number, each 1 or more", EXIT_BAD_INPUT)
+    return numbers
+
+
+@reports_errors
+def bench(
+    users: Annotated[
+        int | None, typer.Option(min=12, help="Users seeded [10,000; quick 1,000].")
+    ] = None,
+    days: Annotated[
+        int | None, typer.Option(min=1, max=365, help="Days of history [28; quick 7].")
+    ] = None,
+    duration: Annotated[
+        float | None, typer.Option(min=1, help="Seconds per wrk run [10; quick 3].")
+    ] = None,
+    connections: Annotated[str | None, typer.Option(help="Comma-separated [16,64].")] = None,
+    workers: Annotated[str | None, typer.Option(help="Comma-separated [1,2; quick 1].")] = None,
+    backends: Annotated[str | None, typer.Option(help="sqlite,postgres [both].")] = None,
+    scenarios: Annotated[
+        str | None, typer.Option(help=f"Comma-separated of {','.join(SCENARIOS)} [all].")
+    ] = None,
+    in_process: Annotated[
+        bool, typer.Option(help="Also the in-process figures (core, VW, growth).")
+    ] = True,
+    quick: Annotated[
+        bool, typer.Option(help="Small sizes and short runs (under 3 minutes).")
+    ] = False,
+    keep_databases: Annotated[bool, typer.Option(help="Keep the seeded databases.")] = False,
+    out: Annotated[Path, typer.Option(help="Folder for report.md and report.json.")] = Path(
+        "reports/bench"
+    ),
+) -> None:
+    """Measure the server under load (wrk) beside the framework's ceiling, and in-process."""
+    config = configured(
+        quick,
+        users=users,
+        days=days,
+        duration=duration,
+        connections=_numbers(connections, "--connections"),
+        workers=_numbers(workers, "--workers"),
+        backends=_names(backends, BACKENDS, "--backends"),
+        scenarios=_names(scenarios, SCENARIOS, "--scenarios"),
+        in_process=in_process,
+        keep_databases=keep_databases,
+        out=out,
+    )
+    try:
+        check_tools(config)
+        columns = (*Progress.get_default_columns()[:1], BarColumn(), MofNCompleteColumn())
+        with Progress(*columns, TimeElapsedColumn(), console=stdout()) as progress:
+            results = run_bench(config, _phases(progress))
+    except BenchUnavailable as exc:
+        fail(str(exc), EXIT_BAD_INPUT)
+    written = write_report(results, out)
+    stdout().print(written[0].read_text(encoding="utf-8"), markup=False, soft_wrap=True)
+    stdout().print(f"report: {', '.join(str(p) for p in written)}")
+
+
+def _phases(progress: Progress) -> Callable[[str, int], Callable[[int], None]]:
+    def start(name: str, total: int) -> Callable[[int], None]:
+        task = progress.add_task(name, total=total)
+        return lambda steps: progress.advance(task, steps)
+
+    return start

@@ -1,0 +1,112 @@
+"""The benchmark end to end at tiny sizes: the real server under wrk on SQLite, the ceiling,
+the in-process figures, and a report with every run answered 2xx only."""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from habitloop.bench import runner as bench_runner
+from habitloop.bench.config import BenchConfig
+from habitloop.bench.report import write_report
+from habitloop.bench.runner import run_bench
+from habitloop.bench.scenarios import SCENARIOS, remaining
+from habitloop.bench.wrk import wrk_path
+from habitloop.cli import app
+
+needs_wrk = pytest.mark.skipif(wrk_path() is None, reason="wrk is not installed")
+
+
+@pytest.fixture(autouse=True)
+def clean_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in list(os.environ):
+        if name.startswith("HABITLOOP_"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+
+
+def tiny(out: Path, backends: tuple[str, ...]) -> BenchConfig:
+    return BenchConfig(
+        users=60,
+        days=2,
+        duration=2.0,
+        connections=(4,),
+        workers=(1,),
+        backends=backends,
+        out=out,
+        templates_per_archetype=1,
+        history_days=(1, 3),
+        scale_users=(24, 48),
+        scale_days=1,
+        samples=3,
+        core_seconds=0.05,
+    )
+
+
+@needs_wrk
+def test_a_tiny_bench_writes_a_complete_report_with_only_2xx(tmp_path: Path) -> None:
+    phases: list[str] = []
+
+    def start(name: str, total: int) -> object:
+        phases.append(name)
+        return lambda _steps: None
+
+    results = run_bench(tiny(tmp_path / "out", ("sqlite",)), start)  # type: ignore[arg-type]
+    md, js = write_report(results, tmp_path / "out")
+    report = json.loads(js.read_text())
+    runs = report["http"]
+    assert [r["scenario"] for r in runs] == list(SCENARIOS)
+    assert all(r["recovery_s"] >= 0 for r in runs)
+    for run in runs:
+        assert run["requests"] > 0, run
+        assert run["non_2xx"] == 0, run
+        assert run["failed_batch_events"] == 0, run
+        assert sum(v for k, v in run["socket_errors"].items() if k != "status") == 0, run
+        assert run["ceiling_requests_per_s"] > 0 and run["ratio_to_ceiling"] > 0
+    assert report["seed"]["sqlite"]["users"] == 60
+    assert report["seed"]["sqlite"]["rows"]["feedback"] > 0
+    assert report["memory"][0]["peak_mib"][0] > 10
+    assert set(report["core_us_per_plan"]) == {"static", "dynamic", "adaptive", "bandit"}
+    assert [p["size"] for p in report["history_growth"]] == [1, 3]
+    assert [p["size"] for p in report["users_growth"]] == [24, 48]
+    assert report["history_ratio"] > 0 and report["users_ratio"] > 0
+    text = md.read_text()
+    for heading in ("## HTTP (wrk)", "## Seeding", "## In-process", "## Phases"):
+        assert heading in text
+    assert "every run answered 2xx only" in text
+    assert {"seed sqlite", "http sqlite", "core and VW"} <= set(phases)
+    assert not (tmp_path / "out" / "work").exists()
+
+
+def test_runs_pick_up_where_the_last_one_stopped() -> None:
+    lines = [(uuid.UUID(int=k), uuid.UUID(int=k)) for k in range(10)]
+    # Two threads: thread 0 took lines 0, 2, 4; thread 1 took line 1.
+    assert [a.int for a, _ in remaining(lines, [3, 1])] == [3, 5, 6, 7, 8, 9]
+
+
+runner = CliRunner()
+
+
+def test_a_missing_wrk_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bench_runner, "wrk_path", lambda: None)
+    result = runner.invoke(app, ["bench", "--quick", "--backends", "sqlite"])
+    assert result.exit_code == 2
+    assert "wrk is not installed" in result.output
+
+
+def test_missing_postgres_binaries_are_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bench_runner, "wrk_path", lambda: "/usr/bin/wrk")
+    monkeypatch.setattr(bench_runner, "find_bindir", lambda: None)
+    result = runner.invoke(app, ["bench", "--quick", "--backends", "sqlite,postgres"])
+    assert result.exit_code == 2
+    assert "PostgreSQL server binaries" in result.output
+
+
+def test_bad_options_exit_2() -> None:
+    assert runner.invoke(app, ["bench", "--scenarios", "plans,nap"]).exit_code == 2
+    assert runner.invoke(app, ["bench", "--connections", "16,x"]).exit_code == 2
