@@ -22,8 +22,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(PY) -m mypy
 
+# The suite, then the quick load benchmark (no thresholds: it must run clean, 2xx only).
 test: lint typecheck
 	$(PY) -m pytest
+	$(VENV)/bin/habitloop bench --quick --out reports/bench-quick
 
 # The server under wrk beside a bare FastAPI ceiling, on SQLite and PostgreSQL, and the
 # in-process costs: reports/bench/report.md (several minutes; bench-quick: under three).
