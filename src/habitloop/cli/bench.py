@@ -3,18 +3,22 @@ ceiling, measure the in-process costs, and write ``report.md`` and ``report.json
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-from habitloop.bench.config import BACKENDS, configured
+from habitloop.bench.config import BACKENDS, BenchConfig, configured
+from habitloop.bench.postgres import find_bindir
 from habitloop.bench.report import write_report
 from habitloop.bench.runner import BenchUnavailable, check_tools, run_bench
 from habitloop.bench.scenarios import SCENARIOS
-from habitloop.cli.common import EXIT_BAD_INPUT, fail, reports_errors, stdout
+from habitloop.bench.wrk import wrk_path
+from habitloop.cli.common import EXIT_BAD_INPUT, fail, reports_errors, stderr, stdout
 
 
 def _names(text: str | None, allowed: tuple[str, ...], option: str) -> tuple[str, ...] | None:
@@ -81,6 +85,7 @@ def bench(
         keep_databases=keep_databases,
         out=out,
     )
+    config = _what_this_machine_can_run(config, explicit_backends=backends is not None)
     try:
         check_tools(config)
         columns = (*Progress.get_default_columns()[:1], BarColumn(), MofNCompleteColumn())
@@ -99,3 +104,17 @@ def _phases(progress: Progress) -> Callable[[str, int], Callable[[int], None]]:
         return lambda steps: progress.advance(task, steps)
 
     return start
+
+
+def _what_this_machine_can_run(config: BenchConfig, *, explicit_backends: bool) -> BenchConfig:
+    """Without PostgreSQL's binaries or wrk, a default run leaves out what needs them, with a
+    notice, so ``make test`` works on a bare machine; CI sets HABITLOOP_REQUIRE_POSTGRES and
+    HABITLOOP_REQUIRE_WRK, and then a missing tool fails the run."""
+    required = {name for name in ("POSTGRES", "WRK") if os.environ.get(f"HABITLOOP_REQUIRE_{name}")}
+    if not explicit_backends and "POSTGRES" not in required and find_bindir() is None:
+        stderr().print("notice: no PostgreSQL server binaries: the bench runs on SQLite only")
+        config = replace(config, backends=tuple(b for b in config.backends if b != "postgres"))
+    if config.http and "WRK" not in required and wrk_path() is None:
+        stderr().print("notice: wrk is not installed: only the in-process figures are measured")
+        config = replace(config, scenarios=())
+    return config
