@@ -1,9 +1,11 @@
 """Bearer tokens: HS256 JWTs with ``sub`` (the user's UUID), ``role`` and ``exp``; and client
 keys, which the compatibility routes accept in ``X-API-Key``.
 
-Tokens Supabase issues (``aud`` = ``authenticated``) are accepted as they are. When no secret is
-configured, one is created on first start next to the SQLite database (mode 0600) and reused, so
-``habitloop token`` and the server agree without any setup.
+Tokens must carry ``aud`` = ``authenticated`` (as Supabase issues them) and an ``exp`` no further
+ahead than the server's maximum lifetime; a refused token is told why in plain words.
+
+When no secret is configured, one is created on first start next to the SQLite database (mode
+0600) and reused, so ``habitloop token`` and the server agree without any setup.
 """
 
 from __future__ import annotations
@@ -28,6 +30,9 @@ from habitloop.settings import Settings
 ALGORITHM = "HS256"
 AUDIENCE = "authenticated"
 SECRET_FILE_NAME = ".habitloop_jwt_secret"
+# Clocks of the issuer and this server may differ a little; an expiry exactly at the maximum
+# lifetime must still pass.
+CLOCK_SKEW_SECONDS = 60
 
 
 class Role(StrEnum):
@@ -110,23 +115,65 @@ def issue_token(
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
+def max_token_lifetime(settings: Settings) -> timedelta:
+    return timedelta(seconds=settings.token_max_ttl_seconds)
+
+
 def decode_token(secret: str, token: str) -> Principal:
     return _principal(_claims(secret, token))
 
 
-def authenticate(secret: str, token: str, now: datetime) -> Principal:
+def authenticate(secret: str, token: str, now: datetime, *, max_ttl: timedelta) -> Principal:
     """The token's principal, its signature and claims checked once per token: a token that
-    was valid stays so until its ``exp``, which is checked on every call."""
-    principal, expires = _checked(secret, token)
-    if now.timestamp() >= expires:
+    was valid stays so until its ``exp``, which is checked on every call. A token may live at
+    most ``max_ttl``, counted from its ``iat`` when it has one and from ``now`` in any case, so
+    a leaked token is not a key for years."""
+    principal, expires, lifetime = _checked(secret, token)
+    moment = now.timestamp()
+    if moment >= expires:
         raise Unauthorized("the token has expired")
+    longest = max_ttl.total_seconds()
+    if lifetime > longest or expires - moment > longest + CLOCK_SKEW_SECONDS:
+        raise Unauthorized(
+            f"the token lives too long: this server accepts tokens that expire within "
+            f"{int(longest)} seconds of being issued"
+        )
     return principal
 
 
 @lru_cache(maxsize=4096)
-def _checked(secret: str, token: str) -> tuple[Principal, float]:
+def _checked(secret: str, token: str) -> tuple[Principal, float, float]:
     claims = _claims(secret, token)
-    return _principal(claims), float(claims["exp"])
+    expires = float(claims["exp"])
+    issued = claims.get("iat")
+    lifetime = expires - float(issued) if isinstance(issued, int | float) else 0.0
+    return _principal(claims), expires, lifetime
+
+
+# Checked in order: a bad signature is a kind of DecodeError, and must be named as such.
+_REFUSALS: tuple[tuple[type[jwt.InvalidTokenError], str], ...] = (
+    (jwt.ExpiredSignatureError, "the token has expired"),
+    (jwt.InvalidSignatureError, "the token's signature does not match this server's secret"),
+    (jwt.InvalidAlgorithmError, f"the token must be signed with {ALGORITHM}"),
+    (jwt.InvalidAudienceError, f"the token's audience (aud) must be '{AUDIENCE}'"),
+    (jwt.ImmatureSignatureError, "the token is not valid yet: its nbf or iat lies ahead"),
+    (jwt.InvalidIssuedAtError, "the token's issue time (iat) must be a number of seconds"),
+    (
+        jwt.DecodeError,
+        "the token is malformed: expected a JWT (header.payload.signature) whose dates are numbers",
+    ),
+)
+
+
+def _refusal(exc: jwt.InvalidTokenError) -> str:
+    """What is wrong with a token, in words of our own: the JWT library's messages are
+    neither stable nor written for the API's clients."""
+    if isinstance(exc, jwt.MissingRequiredClaimError):
+        return f"the token has no '{exc.claim}' claim; tokens need 'exp' and 'aud' ({AUDIENCE})"
+    for kind, message in _REFUSALS:
+        if isinstance(exc, kind):
+            return message
+    return "the token is invalid"
 
 
 def _claims(secret: str, token: str) -> dict[str, Any]:
@@ -135,19 +182,15 @@ def _claims(secret: str, token: str) -> dict[str, Any]:
             token,
             secret,
             algorithms=[ALGORITHM],
-            options={"require": ["exp"], "verify_aud": False},
+            audience=AUDIENCE,
+            options={"require": ["exp", "aud"]},
         )
-    except jwt.ExpiredSignatureError as exc:
-        raise Unauthorized("the token has expired") from exc
     except jwt.InvalidTokenError as exc:
-        raise Unauthorized(f"invalid token: {exc}") from exc
+        raise Unauthorized(_refusal(exc)) from None
     return claims
 
 
 def _principal(claims: dict[str, Any]) -> Principal:
-    aud = claims.get("aud")
-    if aud is not None and AUDIENCE not in (aud if isinstance(aud, list) else [aud]):
-        raise Unauthorized("the token's audience is not 'authenticated'")
     claimed = claims.get("role", Role.AUTHENTICATED.value)
     if not isinstance(claimed, str) or claimed not in TOKEN_ROLES:
         raise Unauthorized("the token's role is neither 'authenticated' nor 'service_role'")

@@ -33,6 +33,7 @@ def test_expired_token_is_401(client: TestClient) -> None:
         {
             "sub": str(user),
             "role": "authenticated",
+            "aud": "authenticated",
             "exp": int((now - timedelta(minutes=5)).timestamp()),
         },
         JWT_SECRET,
@@ -84,8 +85,15 @@ def test_service_role_acts_on_any_user(
 
 def test_supabase_style_token_is_accepted(client: TestClient) -> None:
     user = uuid.uuid4()
+    now = int(datetime.now(UTC).timestamp())
     token = jwt.encode(
-        {"sub": str(user), "role": "authenticated", "aud": "authenticated", "exp": 4_000_000_000},
+        {
+            "sub": str(user),
+            "role": "authenticated",
+            "aud": "authenticated",
+            "iat": now,
+            "exp": now + 3600,
+        },
         JWT_SECRET,
         "HS256",
     )

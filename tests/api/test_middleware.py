@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from fastapi.testclient import TestClient
 
-from tests.conftest import UserHandle
+from tests.conftest import UserHandle, auth
 
 
 def test_a_huge_body_is_413(new_user: Callable[..., UserHandle]) -> None:
@@ -26,7 +26,7 @@ def test_metrics_count_requests_by_route(
 ) -> None:
     user = new_user()
     user.plan("2026-11-23")
-    text = client.get("/metrics").text
+    text = client.get("/metrics", headers=auth(None, service=True)).text
     assert (
         'habitloop_http_requests_total{handler="/api/v1/users/{user_id}/plans",method="POST",status="201"}'
         in text

@@ -20,7 +20,7 @@ from habitloop.tasks.service import LibraryCache
 from tests.conftest import make_settings
 from tests.support.domain import feedback_rows, user_with_plan
 
-DAY = date(2030, 1, 10)
+DAY = date(2026, 11, 10)
 NOW = datetime.combine(DAY, time(9, 0), UTC)
 
 

@@ -47,9 +47,12 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        kind = {404: "NotFound", 405: "MethodNotAllowed", 401: "Unauthorized"}.get(
-            exc.status_code, "HTTPError"
-        )
+        kind = {
+            404: "NotFound",
+            405: "MethodNotAllowed",
+            401: "Unauthorized",
+            413: "PayloadTooLarge",
+        }.get(exc.status_code, "HTTPError")
         return JSONResponse(
             error_body(kind, str(exc.detail)), status_code=exc.status_code, headers=exc.headers
         )

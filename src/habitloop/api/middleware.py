@@ -1,4 +1,5 @@
-"""A request body size limit as pure ASGI middleware.
+"""Pure ASGI middleware: a request body size limit, and the date horizon requests validate
+against.
 
 FastAPI's own ``max_body_size`` answers a declared length over the limit with a plain-text 413
 before the app's error handlers run; this one keeps the API's ``{"error", "detail"}`` body."""
@@ -7,7 +8,10 @@ from __future__ import annotations
 
 import json
 
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from habitloop.schema_types import date_horizon
 
 
 async def _reject(send: Send, status: int, kind: str, detail: str) -> None:
@@ -55,7 +59,7 @@ class BodyLimitMiddleware:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    raise _TooLarge
+                    raise _TooLarge(self._message())
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -74,5 +78,23 @@ class BodyLimitMiddleware:
         return f"request body larger than {self.max_bytes} bytes"
 
 
-class _TooLarge(Exception):
-    pass
+class _TooLarge(HTTPException):
+    """Raised while the app reads a body sent without a length (chunked). FastAPI turns any
+    other exception raised while it reads the body into a 400 "error parsing the body", but
+    lets an HTTPException through to the error handlers, which answer 413 in the API's shape."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(status_code=413, detail=detail)
+
+
+class DateHorizonMiddleware:
+    """Every date a request names may lie at most ``days`` past today
+    (``HABITLOOP_PLAN_HORIZON_DAYS``), wherever the request's schemas validate it."""
+
+    def __init__(self, app: ASGIApp, days: int) -> None:
+        self.app = app
+        self.days = days
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        with date_horizon(self.days):
+            await self.app(scope, receive, send)

@@ -30,7 +30,10 @@ def token(
         typer.Option(
             "--ttl",
             min=1,
-            help="Lifetime in seconds (default: HABITLOOP_TOKEN_TTL_SECONDS, 3600).",
+            help=(
+                "Lifetime in seconds (default: HABITLOOP_TOKEN_TTL_SECONDS, 3600); at most "
+                "HABITLOOP_TOKEN_MAX_TTL_SECONDS (86400), beyond which the server refuses it."
+            ),
             show_default=False,
         ),
     ] = None,
@@ -41,6 +44,12 @@ def token(
             "a user token needs USER_ID (or pass --service)", param_hint="USER_ID"
         )
     settings = start()
+    if ttl is not None and ttl > settings.token_max_ttl_seconds:
+        raise typer.BadParameter(
+            f"{ttl} seconds is longer than the server accepts "
+            f"(HABITLOOP_TOKEN_MAX_TTL_SECONDS={settings.token_max_ttl_seconds})",
+            param_hint="--ttl",
+        )
     lifetime = timedelta(seconds=ttl if ttl is not None else settings.token_ttl_seconds)
     secret = resolve_secret(settings)
     typer.echo(issue_token(secret, user_id, service=service, ttl=lifetime, now=datetime.now(UTC)))

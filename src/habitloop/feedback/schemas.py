@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from habitloop.core.vocab import (
     CompletionStatus,
@@ -14,7 +14,7 @@ from habitloop.core.vocab import (
     SkipReason,
     normalise,
 )
-from habitloop.schema_types import CategoryIn, SafeStr
+from habitloop.schema_types import CategoryIn, MomentIn, SafeStr
 
 StatusIn = Annotated[CompletionStatus, BeforeValidator(lambda v: normalise(CompletionStatus, v))]
 SkipReasonIn = Annotated[SkipReason, BeforeValidator(lambda v: normalise(SkipReason, v))]
@@ -54,7 +54,7 @@ class FeedbackIn(BaseModel):
     satisfaction_rating: Annotated[int, Field(ge=1, le=5)] | None = None
     skip_reason: SkipReasonIn | None = None
     continue_preference: KeepIn | None = None
-    occurred_at: AwareDatetime | None = Field(None, description="default: now")
+    occurred_at: MomentIn | None = Field(None, description="default: now")
     notes: Annotated[SafeStr, Field(max_length=500)] | None = None
     idempotency_key: IdempotencyKey | None = Field(
         None, description="per-event key for batches; the Idempotency-Key header wins"

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 from fastapi import APIRouter
 
@@ -8,13 +8,16 @@ from habitloop.api.deps import ContextDep, OwnUserId, ServicePrincipal
 from habitloop.api.responses import ERRORS
 from habitloop.learning import service
 from habitloop.learning.schemas import PhaseIn, ProfileOut
+from habitloop.schema_types import DayIn
 from habitloop.users.schemas import UserOut
 
 router = APIRouter(tags=["feedback"], responses=ERRORS)
 
 
 @router.get("/api/v1/feedback/profile/{user_id}", response_model=ProfileOut)
-async def get_profile(user_id: OwnUserId, ctx: ContextDep, as_of: date | None = None) -> ProfileOut:
+async def get_profile(
+    user_id: OwnUserId, ctx: ContextDep, as_of: DayIn | None = None
+) -> ProfileOut:
     return await ctx.read(
         service.read_profile,
         settings=ctx.settings,

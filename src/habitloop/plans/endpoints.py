@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Annotated
 from uuid import UUID
 
@@ -11,12 +11,31 @@ from habitloop.api.deps import CompatibilityUserId, ContextDep, OwnUserId
 from habitloop.api.responses import ERRORS
 from habitloop.plans import routine, service
 from habitloop.plans.schemas import PlanIn, PlanOut, RoutineIn, RoutinePlanResponse
+from habitloop.schema_types import DayIn
 
 router = APIRouter(tags=["plans"], responses=ERRORS)
 ATTEMPTS = 3
 
 
-@router.post("/api/v1/users/{user_id}/plans", response_model=PlanOut, status_code=201)
+REGENERATION_RULE = (
+    'A plan whose items have answers (a swap counts as one, and so does the "no response" '
+    "recorded once the day is over) is never regenerated: `regenerate` is then refused with "
+    "409 and a message saying why, and the stored plan stays as it is, so every answer keeps "
+    "pointing at an item of the plan. To change an unanswered item, swap it."
+)
+
+
+@router.post(
+    "/api/v1/users/{user_id}/plans",
+    response_model=PlanOut,
+    status_code=201,
+    responses={200: {"model": PlanOut, "description": "the plan stored for the date"}},
+    description=(
+        "The day's plan: made and stored (201), or the one stored for the date (200) unless "
+        f"`regenerate` is true, which makes the next revision. {REGENERATION_RULE} Dates lie "
+        "between 2000-01-01 and the server's today plus HABITLOOP_PLAN_HORIZON_DAYS (default 366)."
+    ),
+)
 async def create_plan(
     user_id: OwnUserId, body: PlanIn, ctx: ContextDep, response: Response
 ) -> PlanOut:
@@ -32,7 +51,7 @@ async def create_plan(
 
 
 @router.get("/api/v1/users/{user_id}/plans/{plan_date}", response_model=PlanOut)
-async def get_plan(user_id: OwnUserId, plan_date: date, ctx: ContextDep) -> PlanOut:
+async def get_plan(user_id: OwnUserId, plan_date: DayIn, ctx: ContextDep) -> PlanOut:
     return await ctx.read(service.get_plan, user_id=user_id, day=plan_date)
 
 
@@ -41,6 +60,10 @@ async def get_plan(user_id: OwnUserId, plan_date: date, ctx: ContextDep) -> Plan
     response_model=RoutinePlanResponse,
     tags=["compatibility"],
     summary="The day's plan in the replaced system's shape (its apps call it unchanged)",
+    description=(
+        "The day's plan (`cached` when it was made before); `preferences.force_refresh` makes "
+        f"it again. {REGENERATION_RULE.replace('`regenerate`', '`force_refresh`')}"
+    ),
 )
 async def generate_routine(
     user_id: CompatibilityUserId,

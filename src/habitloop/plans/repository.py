@@ -8,18 +8,19 @@ from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Date, bindparam, case, delete, func, insert, select, update
+from sqlalchemy import Date, and_, bindparam, case, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from habitloop.core.scoring import GroupUse
 from habitloop.core.vocab import Category
-from habitloop.models import DecisionRow, PlanItemRow, PlanRow, RotationRow
+from habitloop.models import DecisionRow, FeedbackRow, PlanItemRow, PlanRow, RotationRow
 from habitloop.models.base import table_of
 
 PLANS = table_of(PlanRow)
 ITEMS = table_of(PlanItemRow)
 DECISIONS = table_of(DecisionRow)
 ROTATION = table_of(RotationRow)
+FEEDBACK = table_of(FeedbackRow)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +122,21 @@ _DELETE_ITEMS = delete(ITEMS).where(
 _DELETE_PLAN = delete(PLANS).where(
     PLANS.c.user_id == bindparam("user_id"), PLANS.c.plan_id == bindparam("plan_id")
 )
+# By date, on the (user_id, decision_date) index: a date has one plan, so every row of the
+# date belongs to the plan being replaced (its items and their swaps) or to an older revision.
+_DELETE_DECISIONS = delete(DECISIONS).where(
+    DECISIONS.c.user_id == bindparam("user_id"), DECISIONS.c.decision_date == bindparam("day")
+)
+_ANSWERED = (
+    select(func.count())
+    .select_from(
+        ITEMS.join(
+            FEEDBACK,
+            and_(FEEDBACK.c.user_id == ITEMS.c.user_id, FEEDBACK.c.plan_item_id == ITEMS.c.item_id),
+        )
+    )
+    .where(ITEMS.c.user_id == bindparam("user_id"), ITEMS.c.plan_id == bindparam("plan_id"))
+)
 _INSERT_PLAN, _INSERT_ITEMS, _INSERT_DECISIONS = insert(PLANS), insert(ITEMS), insert(DECISIONS)
 _ROTATION_COUNTS = select(
     ROTATION.c.variation_group, ROTATION.c.category, ROTATION.c.use_count
@@ -154,11 +170,20 @@ def deactivate_item(session: Session, user_id: UUID, item_id: UUID, replaced_by:
     session.connection().execute(_DEACTIVATE, {**keys, "replaced_by": replaced_by})
 
 
-def delete_plan(session: Session, user_id: UUID, plan_id: UUID) -> None:
+def answered_items(session: Session, plan: StoredPlan) -> int:
+    """How many of the plan's items (swapped ones too) have an answer, "no response" included."""
+    params = {"user_id": plan.user_id, "plan_id": plan.plan_id}
+    return int(session.connection().execute(_ANSWERED, params).scalar_one())
+
+
+def delete_plan(session: Session, plan: StoredPlan) -> None:
+    """Delete a plan with its items and its decision log rows (the log keeps the current
+    revision of each date's plan, not every plan ever made for it)."""
     # Items go explicitly: SQLite cascades only with foreign keys on; this must not depend on it.
-    connection, key = session.connection(), {"user_id": user_id, "plan_id": plan_id}
+    connection, key = session.connection(), {"user_id": plan.user_id, "plan_id": plan.plan_id}
     connection.execute(_DELETE_ITEMS, key)
     connection.execute(_DELETE_PLAN, key)
+    connection.execute(_DELETE_DECISIONS, {"user_id": plan.user_id, "day": plan.plan_date})
 
 
 def insert_plan(

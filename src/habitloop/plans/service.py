@@ -17,7 +17,7 @@ from habitloop.core.planner import PlanDraft, PlanInput
 from habitloop.core.scoring import GroupUse, record_use, release_use
 from habitloop.core.vocab import Archetype, Category, Strategy
 from habitloop.db import lock_user
-from habitloop.errors import NotFound
+from habitloop.errors import Conflict, NotFound
 from habitloop.learning import service as learning
 from habitloop.learning.repository import LearningRows
 from habitloop.plans import records, strategy
@@ -112,6 +112,8 @@ def prepare_plan(
     existing = repo.plan_by_date(session, user_id, request.date)
     if existing is not None and not request.regenerate:
         return PlanResult(read_plan(session, existing), created=False)
+    if existing is not None:
+        _refuse_if_answered(session, existing)
 
     library = library_cache.current(
         session, revision=rows.library_revision if rows is not None else None
@@ -185,7 +187,7 @@ def _write(session: Session, prepared: PreparedPlan) -> PlanResult:
     if not users_repo.claim_revision(session, user):
         raise Stale(f"user {user.user_id} changed while the plan was made")
     if prepared.replaced is not None:
-        repo.delete_plan(session, user.user_id, prepared.replaced.plan_id)
+        repo.delete_plan(session, prepared.replaced)
     repo.save_rotation(
         session, user.user_id, prepared.stored_rotation, prepared.rotation.values(), plan.plan_date
     )
@@ -209,6 +211,22 @@ def _user_for(
     if requested in strategy.LEARNING_STRATEGIES:
         return learning.require_learner(session, user_id)
     return require_user(session, user_id=user_id), None
+
+
+def _refuse_if_answered(session: Session, existing: StoredPlan) -> None:
+    """A plan whose items have answers stays: a new plan would leave the answers about items
+    that no longer exist. Answers arriving after this check bump the user's revision, so a
+    plan prepared before them is stale and checked again."""
+    answered = repo.answered_items(session, existing)
+    if answered:
+        day = existing.plan_date.isoformat()
+        raise Conflict(
+            f"the plan for {day} already has answers about {answered} of its items (a swap "
+            "counts as one), so it is not regenerated: a new plan would leave those answers "
+            "about items that no longer exist. Swap the items to change instead (POST "
+            f"/api/v1/users/{existing.user_id}/plans/{day}/items/{{item_id}}/swap), which "
+            "keeps every answer"
+        )
 
 
 def _released(

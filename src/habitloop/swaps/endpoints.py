@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from uuid import UUID
 
 from fastapi import APIRouter
@@ -8,6 +8,7 @@ from fastapi import APIRouter
 from habitloop.api.deps import ContextDep, OwnUserId
 from habitloop.api.responses import ERRORS
 from habitloop.plans.schemas import PlanItemOut
+from habitloop.schema_types import DayIn
 from habitloop.swaps import service
 from habitloop.swaps.schemas import SwapIn
 
@@ -21,7 +22,7 @@ router = APIRouter(tags=["plans"], responses=ERRORS)
 )
 async def swap_item(
     user_id: OwnUserId,
-    plan_date: date,
+    plan_date: DayIn,
     item_id: UUID,
     ctx: ContextDep,
     body: SwapIn | None = None,

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from habitloop.core.library import Task
+from typing import Annotated
 
-TaskIn = Task
+from pydantic import BeforeValidator
+
+from habitloop.core.library import Task
+from habitloop.schema_types import storable_document
+
+# The library's own text type (core cannot depend on the API's types) refuses NUL only; a task
+# sent to the API is held to what every other request's text is.
+TaskIn = Annotated[Task, BeforeValidator(storable_document)]
 TaskOut = Task

@@ -10,7 +10,12 @@ from habitloop.users.schemas import UserIn, UserOut
 router = APIRouter(prefix="/api/v1/users", tags=["users"], responses=ERRORS)
 
 
-@router.put("/{user_id}", response_model=UserOut, status_code=200)
+@router.put(
+    "/{user_id}",
+    response_model=UserOut,
+    status_code=200,
+    responses={201: {"model": UserOut, "description": "the user was created"}},
+)
 async def put_user(
     user_id: OwnUserId, body: UserIn, ctx: ContextDep, response: Response
 ) -> UserOut:

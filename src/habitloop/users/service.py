@@ -6,6 +6,7 @@ from uuid import UUID
 from sqlalchemy.orm import Session
 
 from habitloop.core.vocab import ALL_CATEGORIES, Archetype, Category, Phase
+from habitloop.db import lock_user
 from habitloop.errors import BadRequest, NotFound
 from habitloop.users import repository as repo
 from habitloop.users.repository import User
@@ -29,7 +30,11 @@ def to_out(row: User) -> UserOut:
 
 
 def put_user(session: Session, *, user_id: UUID, data: UserIn) -> tuple[UserOut, bool]:
-    """Create the user or update the fields given; returns the user and whether it was created."""
+    """Create the user or update the fields given; returns the user and whether it was created.
+
+    Writers of one user take turns from here: two requests creating the same user at once
+    would otherwise both find no row, and the second insert would fail on the primary key."""
+    lock_user(session, user_id)
     row = repo.get_user(session, user_id)
     wake = data.wake_time or (row.wake_time if row else DEFAULT_WAKE)
     sleep = data.sleep_time or (row.sleep_time if row else DEFAULT_SLEEP)
