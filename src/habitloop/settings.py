@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+from limits import parse_many
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -41,6 +42,14 @@ class Settings(BaseSettings):
         "development", validation_alias=_env("ENVIRONMENT")
     )
     database_url: str = Field("sqlite:///./habitloop.db", validation_alias=_env("DATABASE_URL"))
+    migration_database_url: str | None = Field(
+        None,
+        validation_alias=_env("MIGRATION_DATABASE_URL"),
+        description=(
+            "PostgreSQL: the tables' owner, for migrations; unset: DATABASE_URL. The service "
+            "itself logs in as a role that owns nothing (README, Security)"
+        ),
+    )
     db_pool_size: int = Field(10, ge=1, le=200, validation_alias=_env("DB_POOL_SIZE"))
     db_max_overflow: int = Field(10, ge=0, le=200, validation_alias=_env("DB_MAX_OVERFLOW"))
     sqlite_busy_timeout_ms: int = Field(
@@ -51,6 +60,13 @@ class Settings(BaseSettings):
     jwt_secret_file: Path | None = Field(None, validation_alias=_env("JWT_SECRET_FILE"))
     token_ttl_seconds: int = Field(
         3600, ge=60, le=366 * 86400, validation_alias=_env("TOKEN_TTL_SECONDS")
+    )
+    token_max_ttl_seconds: int = Field(
+        86400,
+        ge=60,
+        le=366 * 86400,
+        validation_alias=_env("TOKEN_MAX_TTL_SECONDS"),
+        description="tokens whose expiry lies further ahead (or further from iat) are refused",
     )
     client_api_keys: Annotated[tuple[SecretStr, ...], NoDecode] = Field(
         (),
@@ -112,10 +128,34 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         1_048_576, ge=1024, le=64 * 1_048_576, validation_alias=_env("MAX_BODY_BYTES")
     )
+    plan_horizon_days: int = Field(
+        366,
+        ge=1,
+        le=3660,
+        validation_alias=_env("PLAN_HORIZON_DAYS"),
+        description="how far past the server's today (UTC) a plan, or any other date, may lie",
+    )
     log_level: Literal["debug", "info", "warning", "error"] = Field(
         "info", validation_alias=_env("LOG_LEVEL")
     )
     log_json: bool = Field(False, validation_alias=_env("LOG_JSON"))
+
+    # Limits a person never reaches and a script hammering does (README, "Limits").
+    rate_limit: bool = Field(True, validation_alias=_env("RATE_LIMIT"))
+    rate_limit_user_writes: str = Field(
+        "20/second;120/minute", validation_alias=_env("RATE_LIMIT_USER_WRITES")
+    )
+    rate_limit_address_writes: str = Field(
+        "60/second;1200/minute", validation_alias=_env("RATE_LIMIT_ADDRESS_WRITES")
+    )
+    rate_limit_failed_auth: str = Field(
+        "10/minute", validation_alias=_env("RATE_LIMIT_FAILED_AUTH")
+    )
+    metrics_token: SecretStr | None = Field(
+        None,
+        validation_alias=_env("METRICS_TOKEN"),
+        description="a bearer token (32+ characters) for /metrics and the detailed health",
+    )
 
     @field_validator("client_api_keys", mode="before")
     @classmethod
@@ -137,6 +177,50 @@ class Settings(BaseSettings):
                     "SHA-256 hex digest)"
                 )
         return value
+
+    @field_validator(
+        "rate_limit_user_writes", "rate_limit_address_writes", "rate_limit_failed_auth"
+    )
+    @classmethod
+    def _rate_limits(cls, value: str) -> str:
+        try:
+            parse_many(value)
+        except ValueError as exc:
+            raise ValueError(
+                f"{value!r} is not a rate limit such as '20/second;120/minute'"
+            ) from exc
+        return value
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _long_metrics_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < MIN_SECRET_LENGTH:
+            raise ValueError(
+                f"HABITLOOP_METRICS_TOKEN needs at least {MIN_SECRET_LENGTH} characters"
+            )
+        return value
+
+    @field_validator("jwt_secret")
+    @classmethod
+    def _long_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        # Only a configured secret is checked: the generated one is always long enough.
+        if value is not None and len(value.get_secret_value()) < MIN_SECRET_LENGTH:
+            raise ValueError(
+                f"HABITLOOP_JWT_SECRET has {len(value.get_secret_value())} characters; it needs "
+                f"at least {MIN_SECRET_LENGTH} (Supabase: the project's JWT secret), or leave it "
+                "unset on SQLite to have one generated beside the database"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _token_lifetimes(self) -> Settings:
+        # The server would refuse the tokens its own `habitloop token` printed.
+        if self.token_ttl_seconds > self.token_max_ttl_seconds:
+            raise ValueError(
+                f"HABITLOOP_TOKEN_TTL_SECONDS ({self.token_ttl_seconds}) exceeds "
+                f"HABITLOOP_TOKEN_MAX_TTL_SECONDS ({self.token_max_ttl_seconds})"
+            )
+        return self
 
     @model_validator(mode="after")
     def _safe_in_production(self) -> Settings:

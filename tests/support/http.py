@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 
@@ -14,3 +15,9 @@ def first_item(plan: dict[str, Any], category: str | None = None) -> dict[str, A
 def at(day: str, clock: str = "12:00") -> str:
     """An ISO timestamp at ``clock`` UTC on ``day``."""
     return f"{day}T{clock}:00+00:00"
+
+
+def escaped(body: Any, headers: dict[str, str]) -> dict[str, Any]:
+    """Request arguments sending ``body`` as JSON text with every non-ASCII character escaped,
+    as a client may send a lone surrogate (``"\\ud800"``), which httpx's own encoder refuses."""
+    return {"content": json.dumps(body), "headers": {**headers, "content-type": "application/json"}}

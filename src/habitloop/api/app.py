@@ -9,8 +9,9 @@ from fastapi import FastAPI
 
 from habitloop.api.context import AppContext
 from habitloop.api.errors import install_error_handlers
+from habitloop.api.limits import RateLimits, install_rate_limits
 from habitloop.api.metrics import AppMetrics
-from habitloop.api.middleware import BodyLimitMiddleware
+from habitloop.api.middleware import BodyLimitMiddleware, DateHorizonMiddleware
 from habitloop.application import Application
 from habitloop.auth import resolve_secret
 from habitloop.checkins.endpoints import router as checkins_router
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    install_rate_limits(app, RateLimits.from_settings(settings, metrics.registry))
     routers = (
         health_router,
         users_router,
@@ -74,5 +76,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in routers:
         app.include_router(router)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(DateHorizonMiddleware, days=settings.plan_horizon_days)
     metrics.instrument(app)
     return app

@@ -135,6 +135,8 @@ def habitloop_server(
         "HABITLOOP_DATABASE_URL": database_url,
         "HABITLOOP_JWT_SECRET": secret,
         "HABITLOOP_LOG_LEVEL": "warning",
+        # Simulated users and load generators post far faster than a person.
+        "HABITLOOP_RATE_LIMIT": "off",
     }
     command = [sys.executable, "-m", "habitloop.cli", "serve", "--workers", str(workers)]
     return _running([*command, "--port", str(port)], env, workers, log, port, "/api/health")

@@ -128,6 +128,8 @@ def over_http(folder: Path, strategy: str) -> Iterator[EngineClient]:
         "HABITLOOP_JWT_SECRET": SECRET,
         "HABITLOOP_DEFAULT_STRATEGY": strategy,
         "HABITLOOP_LOG_LEVEL": "warning",
+        # Simulated users and load generators post far faster than a person.
+        "HABITLOOP_RATE_LIMIT": "off",
     }
     command = [sys.executable, "-m", "habitloop.cli", "serve", "--port", str(port)]
     server = subprocess.Popen(
