@@ -2,6 +2,10 @@
 
 ``backend`` runs a test on SQLite (a real file) and on PostgreSQL (a temporary server the suite
 starts itself). Tests isolate themselves by using fresh user ids rather than by truncating.
+
+On PostgreSQL the service logs in as it would in production, as a role that owns nothing and
+may only become ``authenticated`` or ``service_role`` (so the row level security policies
+decide what every request sees), and migrations run as the databases' owner.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
 
 from habitloop.api import create_app
 from habitloop.auth import issue_token
@@ -22,7 +27,7 @@ from habitloop.db import Database, create_db_engine
 from habitloop.db.migrate import upgrade
 from habitloop.settings import Settings, load_settings
 from habitloop.tasks.service import ensure_configured_library
-from tests.support.postgres import PostgresCluster, find_pg_bin, skip_or_fail
+from tests.support.postgres import SUPERUSER, PostgresCluster, find_pg_bin, skip_or_fail
 
 JWT_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
 BACKENDS = [
@@ -31,15 +36,34 @@ BACKENDS = [
 ]
 
 
+# The service's login on the suite's server; the databases' owner is the superuser.
+SERVICE_LOGIN = "habitloop_app"
+ROLES_DATABASE = "habitloop_roles"
+
+
 @pytest.fixture(scope="session")
 def pg_cluster() -> Iterator[PostgresCluster]:
     if find_pg_bin() is None:
         skip_or_fail("no PostgreSQL server binaries found (initdb, pg_ctl): Postgres suite skipped")
     cluster = PostgresCluster.start()
     try:
+        add_service_login(cluster)
         yield cluster
     finally:
         cluster.stop()
+
+
+def add_service_login(cluster: PostgresCluster) -> None:
+    """The API roles as the migrations create them on plain PostgreSQL (in a database of their
+    own, which keeps them in use whatever other databases migrate down), and the service's
+    login: NOINHERIT, so it holds no privilege until a transaction names its role."""
+    cluster.create_role(SERVICE_LOGIN, attributes="NOINHERIT")
+    engine = create_db_engine(make_settings(cluster.create_database(ROLES_DATABASE)))
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()
+    cluster.execute(f"GRANT authenticated, service_role TO {SERVICE_LOGIN}")
 
 
 def database_url_for(
@@ -51,10 +75,18 @@ def database_url_for(
     if backend == "sqlite":
         return f"sqlite:///{tmp_path_factory.mktemp(name) / 'habitloop.db'}"
     cluster: PostgresCluster = request.getfixturevalue("pg_cluster")
-    return cluster.create_database(name)
+    cluster.create_database(name)
+    return cluster.url(name, user=SERVICE_LOGIN)
 
 
 def make_settings(database_url: str, **overrides: Any) -> Settings:
+    # One test client posts for every test from one address, far faster than a person: the
+    # rate limits' own tests turn them on.
+    overrides.setdefault("rate_limit", False)
+    url = make_url(database_url)
+    if url.username == SERVICE_LOGIN:
+        owner = url.set(username=SUPERUSER).render_as_string(hide_password=False)
+        overrides.setdefault("migration_database_url", owner)
     return load_settings(database_url=database_url, jwt_secret=JWT_SECRET, **overrides)
 
 

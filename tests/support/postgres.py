@@ -1,13 +1,14 @@
 """Throwaway PostgreSQL servers for the test suite.
 
-``PostgresCluster.start()`` runs initdb into a fresh temp dir and starts a server on a free
-127.0.0.1 port with durability off (tests never need crash safety). ``stop()`` runs
-``pg_ctl stop -m immediate`` and deletes the dir; it is also registered with ``atexit`` so an
-interrupted run does not leak servers (only a SIGKILL of pytest still can).
+``PostgresCluster.start()`` has ``pytest-postgresql``'s executor run ``pg_ctl`` (initdb with
+trust authentication, start, stop) into a fresh temp dir, on a free 127.0.0.1 port with
+durability off (tests never need crash safety). ``stop()`` stops the server and deletes the
+dir; it is also registered with ``atexit`` so an interrupted run does not leak servers (only a
+SIGKILL of pytest still can). Under root (PostgreSQL refuses to run as root) ``pg_ctl`` runs
+through a two-line wrapper as the ``postgres`` system user, which owns the dir.
 
 Binaries (:func:`find_pg_bin`): ``$HABITLOOP_PG_BIN``, else ``pg_config --bindir``, else
-``initdb`` on PATH, else the newest ``/usr/lib/postgresql/*/bin``. Under root (initdb refuses
-root) the server runs as the ``postgres`` system user.
+``initdb`` on PATH, else the newest ``/usr/lib/postgresql/*/bin``.
 
 Policy when no binaries are found: the Postgres suite is *skipped* with a visible reason (the
 ``-ra`` summary lists it), so machines without PostgreSQL still run everything else. With
@@ -21,24 +22,29 @@ import atexit
 import contextlib
 import os
 import pwd
-import shlex
 import shutil
 import socket
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 from typing import NoReturn, Self
 from urllib.parse import quote
 
 import psycopg
 import pytest
+from mirakuru.exceptions import ExecutorError
 from psycopg import sql
+from pytest_postgresql.executors import PostgreSQLExecutor
 
 SUPERUSER = "postgres"
 SERVER_ACCOUNT = "postgres"
 _START_ATTEMPTS = 3
-_PORT_CLASH_MARKERS = ("could not bind", "Address already in use")
-_TUNING = "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=100"
+_READY_SECONDS = 60
+_TUNING = (
+    "-c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off "
+    "-c full_page_writes=off -c max_connections=100"
+)
 
 
 class PostgresError(RuntimeError):
@@ -99,108 +105,111 @@ def _tail(path: Path, lines: int = 30) -> str:
         return f"(no log at {path})"
 
 
-def _run_as_prefix(account: pwd.struct_passwd | None) -> list[str]:
-    if account is None:
-        return []
+def _pg_ctl(bindir: Path, root: Path) -> str:
+    """``pg_ctl`` itself, or under root a wrapper that runs it as the server account."""
+    if os.geteuid() != 0:
+        return str(bindir / "pg_ctl")
+    try:
+        account = pwd.getpwnam(SERVER_ACCOUNT)
+    except KeyError:
+        raise PostgresError(f"running as root but no {SERVER_ACCOUNT!r} user") from None
     # /usr/sbin is often missing from PATH in containers even though runuser lives there.
     search = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin"])
     runuser = shutil.which("runuser", path=search)
-    if runuser:
-        return [runuser, "-u", account.pw_name, "--"]
-    setpriv = shutil.which("setpriv", path=search)
-    if setpriv:
-        ids = [f"--reuid={account.pw_uid}", f"--regid={account.pw_gid}", "--init-groups"]
-        return [setpriv, *ids, "--"]
-    raise PostgresError("running as root, but neither runuser nor setpriv is available")
+    if runuser is None:
+        raise PostgresError("running as root, but runuser is not available")
+    os.chown(root, account.pw_uid, account.pw_gid)
+    wrapper = root / "pg_ctl"
+    wrapper.write_text(
+        f'#!/bin/sh\nexec {runuser} -u {SERVER_ACCOUNT} -- {bindir / "pg_ctl"} "$@"\n',
+        encoding="utf-8",
+    )
+    wrapper.chmod(0o755)
+    return str(wrapper)
 
 
 class PostgresCluster:
-    def __init__(self, bindir: Path, root: Path, account: pwd.struct_passwd | None) -> None:
+    def __init__(self, bindir: Path, root: Path) -> None:
         self.bindir = bindir
         self.root = root
         self.data_dir = root / "data"
-        self.socket_dir = root / "socket"
         self.log_path = root / "server.log"
         self.port = 0
-        self._prefix = _run_as_prefix(account)
+        self._pg_ctl = _pg_ctl(bindir, root)
+        self._executor: PostgreSQLExecutor | None = None
         self._stopped = False
-        # The caller's PG* variables (PGDATA, PGPORT, ...) must not steer our private server.
-        self._env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
-        self._env["LC_ALL"] = "C"
 
     @classmethod
     def start(cls, bindir: Path | None = None) -> PostgresCluster:
         bindir = bindir or find_pg_bin()
         if bindir is None:
             raise PostgresError("no PostgreSQL server binaries found (set HABITLOOP_PG_BIN)")
-        try:
-            account = pwd.getpwnam(SERVER_ACCOUNT) if os.geteuid() == 0 else None
-        except KeyError:
-            raise PostgresError(f"running as root but no {SERVER_ACCOUNT!r} user") from None
-        cluster = cls(bindir, Path(tempfile.mkdtemp(prefix="habitloop-pg-")), account)
+        cluster = cls(bindir, Path(tempfile.mkdtemp(prefix="habitloop-pg-")))
         # Registered before initdb so even an interrupted start removes the directory.
         atexit.register(cluster.stop)
         try:
-            cluster.socket_dir.mkdir()
-            if account is not None:
-                for path in (cluster.root, cluster.socket_dir):
-                    os.chown(path, account.pw_uid, account.pw_gid)
-            cluster._initdb()
             cluster._start_server()
         except BaseException:
             cluster.stop()
             raise
         return cluster
 
-    def _run(self, *args: str, timeout: float) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [*self._prefix, str(self.bindir / args[0]), *args[1:]],
-            stdin=subprocess.DEVNULL, capture_output=True, text=True, env=self._env,
-            cwd=self.root, timeout=timeout, check=False,
-        )  # fmt: skip
-
-    def _initdb(self) -> None:
-        result = self._run(
-            "initdb", "-D", str(self.data_dir), "-A", "trust", "-U", SUPERUSER,
-            "--encoding=UTF8", "--locale=C", "--no-sync", timeout=120,
-        )  # fmt: skip
-        if result.returncode != 0:
-            raise PostgresError(f"initdb failed:\n{result.stdout}{result.stderr}")
+    def _executor_on(self, port: int) -> PostgreSQLExecutor:
+        return PostgreSQLExecutor(
+            executable=self._pg_ctl,
+            host="127.0.0.1",
+            port=port,
+            datadir=str(self.data_dir),
+            unixsocketdir=str(self.root),
+            logfile=str(self.log_path),
+            startparams="-w",
+            dbname="postgres",
+            user=SUPERUSER,
+            postgres_options=_TUNING,
+            timeout=120,
+        )
 
     def _start_server(self) -> None:
         for attempt in range(1, _START_ATTEMPTS + 1):
+            # The port was free when probed but another process may take it before the server
+            # binds it: then the next attempt picks another.
             self.port = _free_port()
-            # Our own socket dir keeps clear of /var/run/postgresql and any system cluster.
-            options = (
-                f"-c listen_addresses=127.0.0.1 -p {self.port} "
-                f"-k {shlex.quote(str(self.socket_dir))} {_TUNING}"
-            )
-            self.log_path.unlink(missing_ok=True)
-            result = self._run(
-                "pg_ctl", "start", "-w", "-t", "60", "-D", str(self.data_dir),
-                "-l", str(self.log_path), "-o", options, timeout=90,
-            )  # fmt: skip
-            if result.returncode == 0:
+            self._executor = self._executor_on(self.port)
+            try:
+                self._executor.start()
+                self._wait_ready()
                 return
-            log = _tail(self.log_path)
-            # The port was free when probed but another process may have taken it since.
-            clash = any(marker in log for marker in _PORT_CLASH_MARKERS)
-            if not clash or attempt == _START_ATTEMPTS:
-                raise PostgresError(
-                    f"PostgreSQL failed to start on port {self.port} (attempt {attempt}):\n"
-                    f"{result.stdout}{result.stderr}--- {self.log_path} ---\n{log}"
-                )
+            except (ExecutorError, subprocess.SubprocessError, OSError, PostgresError) as exc:
+                if attempt == _START_ATTEMPTS:
+                    raise PostgresError(
+                        f"PostgreSQL failed to start on port {self.port} (attempt {attempt}): "
+                        f"{exc}\n--- {self.log_path} ---\n{_tail(self.log_path)}"
+                    ) from exc
+                with contextlib.suppress(Exception):
+                    self._executor.stop()
+
+    def _wait_ready(self) -> None:
+        """The executor is done once the port is open, which the server opens before it is
+        ready ("the database system is starting up")."""
+        deadline = time.monotonic() + _READY_SECONDS
+        while True:
+            try:
+                psycopg.connect(self.dsn(), connect_timeout=5).close()
+                return
+            except psycopg.OperationalError as exc:
+                if time.monotonic() > deadline:
+                    raise PostgresError(f"PostgreSQL never became ready: {exc}") from exc
+                time.sleep(0.05)
 
     def stop(self) -> None:
         if self._stopped:
             return
         self._stopped = True
         atexit.unregister(self.stop)
-        if (self.data_dir / "postmaster.pid").exists():
+        if self._executor is not None and (self.data_dir / "postmaster.pid").exists():
             # Still delete the directory if pg_ctl misbehaves; there is nothing to save.
-            with contextlib.suppress(OSError, subprocess.SubprocessError):
-                self._run("pg_ctl", "stop", "-m", "immediate", "-w", "-D", str(self.data_dir),
-                          timeout=60)  # fmt: skip
+            with contextlib.suppress(Exception):
+                self._executor.stop()
         shutil.rmtree(self.root, ignore_errors=True)
 
     def __enter__(self) -> Self:
@@ -221,19 +230,32 @@ class PostgresCluster:
     def admin_url(self) -> str:
         return self.url()
 
-    def create_database(self, name: str) -> str:
+    def create_database(self, name: str, owner: str = SUPERUSER) -> str:
+        """A new, empty database ``name`` owned by ``owner``; its superuser URL."""
         with psycopg.connect(self.dsn(), autocommit=True) as conn:
             # FORCE (PG 13+) evicts sessions a previous test leaked, which would block the DROP.
             force = " WITH (FORCE)" if conn.info.server_version >= 130000 else ""
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}" + force).format(sql.Identifier(name)))
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            conn.execute(
+                sql.SQL("CREATE DATABASE {} OWNER {}").format(
+                    sql.Identifier(name), sql.Identifier(owner)
+                )
+            )
         return self.url(name)
 
-    def create_role(self, name: str, password: str | None = None, login: bool = True) -> None:
-        options: sql.Composable = sql.SQL("LOGIN" if login else "NOLOGIN")
+    def create_role(
+        self, name: str, password: str | None = None, login: bool = True, attributes: str = ""
+    ) -> None:
+        """Create or alter ``name``; ``attributes``: more role options (``NOINHERIT``...)."""
+        options: sql.Composable = sql.SQL(("LOGIN" if login else "NOLOGIN") + " " + attributes)
         if password is not None:
             options = sql.SQL("{} PASSWORD {}").format(options, sql.Literal(password))
         with psycopg.connect(self.dsn(), autocommit=True) as conn:
             exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (name,)).fetchone()
             verb = sql.SQL("ALTER" if exists else "CREATE")
             conn.execute(sql.SQL("{} ROLE {} {}").format(verb, sql.Identifier(name), options))
+
+    def execute(self, statement: str, dbname: str = "postgres") -> None:
+        """One statement as the superuser."""
+        with psycopg.connect(self.dsn(dbname), autocommit=True) as conn:
+            conn.execute(statement.encode())

@@ -98,7 +98,10 @@ def seed_templates(
     templates = make_templates(per_archetype)
     with Habitloop(settings=settings) as hl:
         drive_all(hl, templates, days, advance)
-    seeded = Seeded(settings.database_url, days, templates, [t.user_id for t in templates])
+    # The clones are loaded set-based, into a table of the loader's own and past the foreign
+    # key triggers: the owner's work (on PostgreSQL the service's login owns nothing).
+    owner = settings.migration_database_url or settings.database_url
+    seeded = Seeded(owner, days, templates, [t.user_id for t in templates])
     seeded.seconds["templates"] = perf_counter() - started
     return seeded
 

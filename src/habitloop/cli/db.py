@@ -1,7 +1,9 @@
-"""``habitloop db``: move the schema between Alembic revisions and show where it is."""
+"""``habitloop db``: move the schema between Alembic revisions, show where it is, and print it
+as one SQL script."""
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
@@ -52,3 +54,22 @@ def current() -> None:
     """Show the database's revision and the newest one this version of habitloop knows."""
     with engine_for(start()) as engine:
         _report(engine)
+
+
+@app.command()
+@reports_errors
+def sql(
+    supabase: Annotated[
+        bool,
+        typer.Option(
+            "--supabase",
+            help="For Supabase, whose roles and auth.uid() are there already: leave them out.",
+        ),
+    ] = False,
+) -> None:
+    """Print the whole PostgreSQL schema, row level security policies included, as plain SQL
+    for an empty database (Supabase: paste it into the SQL editor). Connects to nothing.
+
+    Without --supabase the script creates the roles anon, authenticated and service_role and
+    a compatible auth.uid() where they are missing."""
+    sys.stdout.write(migrate.schema_sql(supabase=supabase))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Concatenate, ParamSpec, TypeVar
@@ -15,6 +15,7 @@ from sqlalchemy.pool import QueuePool
 
 from habitloop.db.admission import Admission
 from habitloop.db.engine import WRITE_OPTION
+from habitloop.db.identity import IDENTITY_OPTION, SERVICE, Identity
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -22,7 +23,13 @@ R = TypeVar("R")
 
 class Database:
     """The engine, two session factories (read and write transactions), and the admission of
-    transactions in an event loop (``admission``)."""
+    transactions in an event loop (``admission``).
+
+    Every transaction acts as an identity: a request as its caller, everything else (commands,
+    the simulator, the embedded library) as ``service_role``; None is the login itself, which
+    owns nothing and may read nothing. On PostgreSQL the row level security policies see it;
+    SQLite ignores it.
+    """
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -36,22 +43,32 @@ class Database:
         self.admission = Admission(_connections(engine), _writer_file(engine))
 
     @contextmanager
-    def transaction(self, *, write: bool = True) -> Iterator[Session]:
+    def transaction(
+        self, *, write: bool = True, identity: Identity | None = SERVICE
+    ) -> Iterator[Session]:
         """A session whose transaction commits when the block ends and rolls back on error."""
         factory = self._write if write else self._read
         with factory() as session, session.begin():
+            if self.dialect == "postgresql" and identity is not None:
+                # Given to the session's first connection only: should a use case ever end
+                # the transaction early, the next one has no identity, and the login role
+                # alone may read nothing.
+                options: Mapping[str, Identity] = {IDENTITY_OPTION: identity}
+                session.connection(execution_options=options)
             yield session
 
     def run(
         self,
         use_case: Callable[Concatenate[Session, P], R],
         write: bool,
+        identity: Identity | None,
         /,
         *args: P.args,
         **kwargs: P.kwargs,
     ) -> R:
-        """``use_case(session, ...)`` in one transaction, committed before it returns."""
-        with self.transaction(write=write) as session:
+        """``use_case(session, ...)`` in one transaction as ``identity``, committed before it
+        returns."""
+        with self.transaction(write=write, identity=identity) as session:
             return use_case(session, *args, **kwargs)
 
     def dispose(self) -> None:

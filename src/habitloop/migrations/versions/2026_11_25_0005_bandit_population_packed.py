@@ -7,11 +7,12 @@ Create Date: 2026-11-25
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import sqlalchemy as sa
-from alembic import op
+from alembic import context, op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0005"
@@ -51,7 +52,11 @@ def _by_feature_table() -> None:
 def upgrade() -> None:
     # Read, drop, recreate: the new table keeps the name and its primary key's name.
     sums: dict[str, dict[str, float]] = {}
-    for archetype, feature, total in op.get_bind().execute(sa.select(BY_FEATURE)):
+    # An SQL script (offline mode) is for an empty database: there is nothing to read.
+    stored: Iterable[Any] = (
+        [] if context.is_offline_mode() else op.get_bind().execute(sa.select(BY_FEATURE))
+    )
+    for archetype, feature, total in stored:
         sums.setdefault(archetype, {})[feature] = float(total)
     op.drop_table("bandit_population")
     op.create_table(
