@@ -15,8 +15,9 @@ from habitloop.bench.clone import PER_USER
 from habitloop.bench.history import make_templates
 from habitloop.bench.seed import Seeded, add_clones, seed_templates
 from habitloop.core.completion_model import feature_space
-from habitloop.core.learned_documents import population_sums
+from habitloop.core.learned_documents import Pool, named_sums
 from habitloop.embedded import Habitloop
+from habitloop.learning import repository as learning_repository
 from habitloop.models import BanditModelRow, BanditPopulationRow, UserRow
 from habitloop.models.base import table_of
 from habitloop.plans import service as plans_service
@@ -63,8 +64,17 @@ def _rows(hl: Habitloop, user_id: uuid.UUID) -> dict[str, int]:
         }
 
 
-def _live_next_day(hl: Habitloop, user_id: uuid.UUID, day: Any) -> tuple[Any, Any]:
-    plan = hl.plan(user_id, {"date": day.isoformat()})
+def _without_pool(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Plans read the archetype's pool, which the template's own plan and answers move before
+    its clone's: read it as empty, so the two users' own rows alone decide their plans."""
+    monkeypatch.setattr(learning_repository, "load_population", lambda _session, _arch: [])
+
+
+def _plan(hl: Habitloop, user_id: uuid.UUID, day: Any) -> Any:
+    return hl.plan(user_id, {"date": day.isoformat()})
+
+
+def _answer(hl: Habitloop, user_id: uuid.UUID, plan: Any, day: Any) -> Any:
     at = datetime.combine(day, time(20, 0), UTC)
     statuses = ("completed", "skipped", "partial")
     events = [
@@ -74,8 +84,7 @@ def _live_next_day(hl: Habitloop, user_id: uuid.UUID, day: Any) -> tuple[Any, An
     ]  # fmt: skip
     result = hl.feedback_batch(events, now=at)
     assert result.failed == 0
-    profile = hl.profile(user_id, day + timedelta(days=1))
-    return plan, profile
+    return hl.profile(user_id, day + timedelta(days=1))
 
 
 def test_a_clone_plans_and_learns_exactly_like_its_template(
@@ -83,6 +92,7 @@ def test_a_clone_plans_and_learns_exactly_like_its_template(
 ) -> None:
     data, settings = seeded
     _same_draws(monkeypatch)
+    _without_pool(monkeypatch)
     template_of = {}
     with Habitloop(settings=settings) as hl:
         with hl.application.db.transaction(write=False) as session:
@@ -94,8 +104,10 @@ def test_a_clone_plans_and_learns_exactly_like_its_template(
             clones = [u for u in template_of[template.archetype.value] if u != template.user_id]
             clone = clones[0]
             assert _rows(hl, clone) == _rows(hl, template.user_id)
-            plan_t, profile_t = _live_next_day(hl, template.user_id, next_day)
-            plan_c, profile_c = _live_next_day(hl, clone, next_day)
+            plan_t = _plan(hl, template.user_id, next_day)
+            plan_c = _plan(hl, clone, next_day)
+            profile_t = _answer(hl, template.user_id, plan_t, next_day)
+            profile_c = _answer(hl, clone, plan_c, next_day)
             fields = {"plan_id", "user_id", "generated_ms"}
             items = {"item_id"}
             assert plan_c.model_dump(exclude=fields | {"items"}) == plan_t.model_dump(
@@ -133,10 +145,14 @@ def test_the_pooled_model_counts_every_clone(seeded: tuple[Seeded, Any]) -> None
             old = means.get(archetype, [0.0] * len(space))
             means[archetype] = [a + b for a, b in zip(old, vector, strict=True)]
             counts[archetype] = counts.get(archetype, 0) + 1
+        shards: dict[str, list[tuple[float, dict[str, float]]]] = {}
         for row in session.execute(select(population)):
-            assert row.users == counts[row.archetype]
-            stored = population_sums(space, row.features, row.totals)
-            assert stored == pytest.approx(means[row.archetype], abs=1e-9)
+            named = named_sums(row.features, row.totals)
+            shards.setdefault(row.archetype, []).append((row.users, named))
+        for archetype, rows in shards.items():
+            pool = Pool.of(rows)
+            assert pool.users == counts[archetype]
+            assert pool.weight_sums(space) == pytest.approx(means[archetype], abs=1e-9)
     assert len(data.user_ids) == len(make_templates(1)) + CLONES
 
 

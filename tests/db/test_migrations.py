@@ -7,11 +7,14 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, inspect, select, text
+from sqlalchemy import Engine, create_engine, inspect, select, text
+from sqlalchemy.pool import NullPool
 
 from habitloop import Habitloop
 from habitloop.core.completion_model import FeatureSpace
+from habitloop.core.learned_documents import Pool, named_sums, named_totals
 from habitloop.db import Database, create_db_engine
+from habitloop.db.engine import MIGRATION_URL_OPTION
 from habitloop.db.migrate import (
     alembic_config,
     current_revision,
@@ -81,7 +84,7 @@ def test_population_sums_survive_the_move_to_one_row_and_back(
     ]
     try:
         upgrade(engine, "0004")
-        with engine.begin() as conn:
+        with _as_owner(engine).begin() as conn:
             conn.execute(text("DELETE FROM bandit_population"))
             for archetype, feature, total in by_feature:
                 conn.execute(
@@ -93,11 +96,16 @@ def test_population_sums_survive_the_move_to_one_row_and_back(
         with Database(engine).transaction(write=False) as session:
             read = select(POPULATION.c.archetype, *POPULATION_COLUMNS)
             stored = {row[0]: StoredPopulation(*row[1:]) for row in session.execute(read)}
-        peak, foundation = stored["peak_performer"], stored["foundation_builder"]
-        assert (peak.sums(space), peak.users) == ([-1.5, 0.25, 0.0], 3.0)
-        assert (foundation.sums(space), foundation.users) == ([0.5, 0.0, 0.0], 0.0)
+        peak, foundation = (
+            Pool.of([(stored[a].users, stored[a].named())])
+            for a in ("peak_performer", "foundation_builder")
+        )
+        assert (peak.weight_sums(space), peak.users) == ([-1.5, 0.25, 0.0], 3.0)
+        # No users: the pool gives no sums to average, whatever it holds.
+        assert (foundation.weight_sums(space), foundation.users) == (None, 0.0)
+        assert foundation.sums == {"bias": 0.5}
         downgrade(engine, "0004")
-        with engine.connect() as conn:
+        with _as_owner(engine).connect() as conn:
             rows = conn.execute(text("SELECT archetype, feature, total FROM bandit_population"))
             back = sorted((a, f, t) for a, f, t in rows)
         assert back == sorted([*by_feature, ("foundation_builder", "__users__", 0.0)])
@@ -107,6 +115,14 @@ def test_population_sums_survive_the_move_to_one_row_and_back(
 
 
 PER_USER_TABLES = ("users", "plans", "plan_items", "decisions", "rotation_state", "checkins")
+
+
+def _as_owner(engine: Engine) -> Engine:
+    """Statements no request makes (rows written behind the service's back, counts across
+    users) go through the owner: the service's own login reaches rows only through the
+    policies, as some user or as service_role."""
+    url = engine.get_execution_options().get(MIGRATION_URL_OPTION)
+    return engine if url is None else create_engine(url, poolclass=NullPool)
 
 
 @pytest.mark.parametrize("kind", BACKENDS)
@@ -147,7 +163,40 @@ def test_every_migration_keeps_the_users_rows(
 def _row_counts(
     engine: Engine, tables: tuple[str, ...] = (*PER_USER_TABLES, "feedback")
 ) -> dict[str, int]:
-    with engine.connect() as conn:
+    with _as_owner(engine).connect() as conn:
         return {
             t: int(conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one()) for t in tables
         }
+
+
+@pytest.mark.parametrize("kind", BACKENDS)
+def test_pool_shards_are_summed_when_the_shard_key_goes(
+    kind: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    url = database_url_for(kind, request, tmp_path_factory, f"habitloop_shards_{kind}")
+    engine = create_db_engine(make_settings(url))
+    try:
+        upgrade(engine)
+        shards = [(0, 2.0, {"bias": 1.0, "duration": 0.5}), (3, 1.0, {"bias": -0.25, "x": 2.0})]
+        with _as_owner(engine).begin() as conn:
+            for shard, users, sums in shards:
+                conn.execute(
+                    POPULATION.insert().values(
+                        archetype="peak_performer",
+                        shard=shard,
+                        users=users,
+                        features=list(sums),
+                        totals=named_totals(sums.values()),
+                    )
+                )
+        downgrade(engine, "0006")
+        with _as_owner(engine).connect() as conn:
+            read = select(POPULATION.c.users, POPULATION.c.features, POPULATION.c.totals)
+            rows = conn.execute(read).all()
+        assert len(rows) == 1
+        users, names, totals = rows[0]
+        assert users == 3.0
+        assert named_sums(names, totals) == {"bias": 0.75, "duration": 0.5, "x": 2.0}
+    finally:
+        downgrade(engine, "base")
+        engine.dispose()

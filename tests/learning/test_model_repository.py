@@ -37,8 +37,8 @@ def population(
     """The pooled sums of the user's archetype, as their plans read them."""
     found = load_learning(session, user_id)
     assert found is not None
-    stored = found[1].population
-    return (stored.sums(space), stored.users) if stored is not None else ([0.0] * len(space), 0.0)
+    pool = found[1].population
+    return pool.weight_sums(space) or [0.0] * len(space), pool.users
 
 
 def test_models_and_population_round_trip(db: Database, settings: Settings) -> None:
@@ -59,12 +59,15 @@ def test_models_and_population_round_trip(db: Database, settings: Settings) -> N
         assert stored_model(session, user_id, space) is None
         repo.save_model(session, user_id, as_stored(space, model), exists=False)
         before, users_before = population(session, user_id, space)
-        repo.add_to_population(session, "peak_performer", space, [1.0] * size, users=1)
+        ones = dict.fromkeys(space.names, 1.0)
+        repo.add_to_population(session, "peak_performer", 0, ones, users=1)
     with db.transaction() as session:
         assert stored_model(session, user_id, space) == model
         changed = Model(model.mean, model.precision, date(2026, 3, 2), 5.0)
         repo.save_model(session, user_id, as_stored(space, changed), exists=True)
-        repo.add_to_population(session, "peak_performer", space, [0.5] * size, users=0)
+        # Into another shard: a plan reads the pool as the sum of its shards.
+        halves = dict.fromkeys(space.names, 0.5)
+        repo.add_to_population(session, "peak_performer", 3, halves, users=0)
     with db.transaction(write=False) as session:
         assert stored_model(session, user_id, space) == changed
         after, users_after = population(session, user_id, space)

@@ -19,7 +19,7 @@ from sqlalchemy import BigInteger, Column, Connection, MetaData, Table, Uuid, in
 from sqlalchemy.sql.elements import TextClause
 
 from habitloop.core.completion_model import FeatureSpace
-from habitloop.core.learned_documents import population_sums, population_totals
+from habitloop.core.learned_documents import named_sums, named_totals
 from habitloop.models import (
     BanditModelRow,
     BanditPopulationRow,
@@ -145,7 +145,8 @@ POPULATION = table_of(BanditPopulationRow)
 
 def raise_population(connection: Connection, clones: Clones, space: FeatureSpace) -> None:
     """Add each clone's weight means to its archetype's sums, and count it, as saving its
-    model through the service would have."""
+    model through the service would have. The tasks' pooled effects keep the templates'
+    evidence only: a clone's would repeat its template's answers, not add new ones."""
     per_template = Counter(clones.template_of.values())
     found = connection.execute(
         select(MODELS.c.user_id, MODELS.c.weights, USERS.c.archetype)
@@ -163,18 +164,24 @@ def raise_population(connection: Connection, clones: Clones, space: FeatureSpace
         ]
         by_archetype[archetype] = (sums, users + times)
     for archetype, (added, users) in by_archetype.items():
+        # Into one shard of the archetype's pool: the pool is the sum of its shards.
         row = connection.execute(
-            select(POPULATION.c.users, POPULATION.c.features, POPULATION.c.totals).where(
-                POPULATION.c.archetype == archetype
+            select(
+                POPULATION.c.shard, POPULATION.c.users, POPULATION.c.features, POPULATION.c.totals
             )
-        ).one()
-        stored = population_sums(space, row.features, row.totals)
+            .where(POPULATION.c.archetype == archetype)
+            .order_by(POPULATION.c.shard)
+        ).first()
+        assert row is not None, f"the templates pooled nothing for {archetype}"
+        pooled = named_sums(row.features, row.totals)
+        for name, value in zip(space.names, added, strict=True):
+            pooled[name] = pooled.get(name, 0.0) + value
         connection.execute(
             POPULATION.update()
-            .where(POPULATION.c.archetype == archetype)
+            .where(POPULATION.c.archetype == archetype, POPULATION.c.shard == row.shard)
             .values(
                 users=row.users + users,
-                features=list(space.names),
-                totals=population_totals([s + a for s, a in zip(stored, added, strict=True)]),
+                features=list(pooled),
+                totals=named_totals(pooled.values()),
             )
         )

@@ -95,7 +95,7 @@ class FeatureSpace:
     index: Mapping[str, int]
     # What of a task's row depends only on the task and the mode, kept per space: a plan
     # scores about sixty candidates and the same tasks come back every day.
-    _fixed: dict[tuple[str, Mode], NDArray[np.float64]] = field(
+    _fixed: dict[tuple[str, Mode, bool], NDArray[np.float64]] = field(
         default_factory=dict, compare=False, repr=False
     )
 
@@ -110,6 +110,8 @@ class FeatureSpace:
             + ["duration"]
             + [f"block={b.value}" for b in TimeBlock]
             + ["familiarity", "recent", "untried", "archetype_fit"]
+            + ["weekend", "weekend|duration"]
+            + [f"weekend|block={b.value}" for b in TimeBlock]
         )
         return cls(tuple(names), {n: i for i, n in enumerate(names)})
 
@@ -125,21 +127,28 @@ class FeatureSpace:
         archetype_fit: float,
         block: TimeBlock | None = None,
         days_since: int | None = None,
+        weekend: bool = False,
     ) -> dict[int, float]:
-        """Sparse features: index -> value."""
+        """Sparse features: index -> value. On weekends the day's own intercept, and its own
+        say on length and time of day (free days are planned differently)."""
         index = self.index
         familiar, untried, recent = learned_columns(familiarity, tried, days_since)
+        where = (block or block_for(task)).value
         x = {
             index["bias"]: 1.0,
             index[f"category={task.category.value}"]: 1.0,
             index[f"difficulty={task.difficulty.value}|mode={mode.value}"]: 1.0,
             index["duration"]: task.duration_minutes / 30.0,
-            index[f"block={(block or block_for(task)).value}"]: 1.0,
+            index[f"block={where}"]: 1.0,
             index["familiarity"]: familiar,
             index["untried"]: untried,
             index["recent"]: recent,
             index["archetype_fit"]: archetype_fit,
         }
+        if weekend and "weekend" in index:
+            x[index["weekend"]] = 1.0
+            x[index["weekend|duration"]] = task.duration_minutes / 30.0
+            x[index[f"weekend|block={where}"]] = 1.0
         tags = [t for t in task.tags if f"tag={t}" in index]
         for tag in tags:
             x[index[f"tag={tag}"]] = 1.0 / math.sqrt(len(tags))
@@ -151,11 +160,12 @@ class FeatureSpace:
         mode: Mode,
         learned: Sequence[LearnedColumns],
         fits: Sequence[float],
+        weekend: bool = False,
     ) -> NDArray[np.float64]:
         """``dense(encode(...))`` of many tasks at once, one row each, in their own time
         blocks; ``learned`` holds each task's ``learned_columns`` and ``fits`` its archetype
         fit."""
-        rows = np.stack([self._fixed_row(task, mode) for task in tasks])
+        rows = np.stack([self._fixed_row(task, mode, weekend) for task in tasks])
         rows[:, self._learned_at] = learned
         rows[:, self.index["archetype_fit"]] = fits
         return rows
@@ -164,11 +174,11 @@ class FeatureSpace:
     def _learned_at(self) -> list[int]:
         return [self.index[n] for n in ("familiarity", "untried", "recent")]
 
-    def _fixed_row(self, task: Task, mode: Mode) -> NDArray[np.float64]:
-        key = (task.slug, mode)
+    def _fixed_row(self, task: Task, mode: Mode, weekend: bool) -> NDArray[np.float64]:
+        key = (task.slug, mode, weekend)
         row = self._fixed.get(key)
         if row is None:
-            row = dense(self.encode(task, mode, 0.0, True, 0.0), len(self))
+            row = dense(self.encode(task, mode, 0.0, True, 0.0, weekend=weekend), len(self))
             row.setflags(write=False)  # shared by every plan of this library
             self._fixed[key] = row
         return row
@@ -252,9 +262,12 @@ def score(weights: Sequence[float] | Array, x: Mapping[int, float]) -> float:
     return float(sum(weights[i] * v for i, v in x.items()))
 
 
-def predict(model: Model, x: Mapping[int, float], day: date, prior: Model) -> float:
-    """The completion probability the model gives ``x`` on ``day`` (at its posterior mean)."""
-    return sigmoid(score(model.at(day, prior).mean, x))
+def predict(
+    model: Model, x: Mapping[int, float], day: date, prior: Model, offset: float = 0.0
+) -> float:
+    """The completion probability the model gives ``x`` on ``day`` (at its posterior mean),
+    with ``offset`` added to the logit (the task's pooled effect)."""
+    return sigmoid(score(model.at(day, prior).mean, x) + offset)
 
 
 def update(

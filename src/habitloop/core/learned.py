@@ -38,6 +38,7 @@ from habitloop.core.profile_view import (
     task_last_answered,
     view,
 )
+from habitloop.core.task_effects import EffectStep, TaskEffects
 from habitloop.core.vocab import (
     ContinuePreference,
     Mode,
@@ -49,14 +50,20 @@ from habitloop.core.vocab import (
 Features = Mapping[int, float]
 
 
+def is_weekend(day: date) -> bool:
+    return day.weekday() >= 5
+
+
 @dataclass(frozen=True, slots=True)
 class Observation:
-    """One answer as a policy learns it; ``sign`` -1 retracts an answer learned before."""
+    """One answer as a policy learns it; ``sign`` -1 retracts an answer learned before.
+    ``effect`` is its step in the task's pooled effect (``core.task_effects``)."""
 
     event: FeedbackEvent
     features: Features | None = None
     predicted: float | None = None
     sign: int = 1
+    effect: EffectStep | None = None
 
     def retraction(self) -> Observation:
         return replace(self, sign=-self.sign)
@@ -74,12 +81,16 @@ class Learned:
     space: FeatureSpace | None = None
     prior: Model | None = None
     model: Model | None = None
+    effects: TaskEffects | None = None
     _views: dict[date, ProfileView] = field(default_factory=dict, init=False, repr=False)
     _models: dict[date, Model] = field(default_factory=dict, init=False, repr=False)
     _draws: dict[tuple[date, int, int, float], NDArray[np.float64]] = field(
         default_factory=dict, init=False, repr=False
     )
     _columns: dict[date, dict[UUID, LearnedColumns]] = field(
+        default_factory=dict, init=False, repr=False
+    )
+    _effect_draws: dict[tuple[date, int, int, float], NDArray[np.float64]] = field(
         default_factory=dict, init=False, repr=False
     )
 
@@ -119,6 +130,24 @@ class Learned:
             self._draws[key] = draw_weights(self.model_on(day), count, seed, temper)
         return self._draws[key]
 
+    def effect_draws(self, day: date, count: int, seed: int, temper: float) -> NDArray[np.float64]:
+        """``count`` posterior draws of every task's pooled effect (rows in ``effects.index``
+        order), from their own stream of the plan's seed; zeros when there are no effects."""
+        effects = self.effects
+        key = (day, count, seed, temper)
+        if key not in self._effect_draws:
+            if effects is None:
+                self._effect_draws[key] = np.zeros((0, count))
+            else:
+                noise = np.random.default_rng([seed, 1]).standard_normal(
+                    (len(effects.index), count)
+                )
+                self._effect_draws[key] = effects.draws(list(effects.index), noise, temper)
+        return self._effect_draws[key]
+
+    def effect(self, task_id: UUID) -> float:
+        return self.effects.mean(task_id) if self.effects is not None else 0.0
+
     def features(
         self, task: Task, block: TimeBlock, mode: Mode, day: date, fit: float
     ) -> dict[int, float] | None:
@@ -135,12 +164,14 @@ class Learned:
             fit,
             block,
             (day - last).days if last is not None else None,
+            weekend=is_weekend(day),
         )
 
-    def predict(self, features: Features | None, day: date) -> float | None:
+    def predict(self, features: Features | None, day: date, task_id: UUID) -> float | None:
         if self.prior is None or features is None:
             return None
-        return predict(self.model or self.prior, features, day, self.prior)
+        model = self.model or self.prior
+        return predict(model, features, day, self.prior, self.effect(task_id))
 
 
 def event_for(
@@ -173,9 +204,15 @@ def event_for(
 def observe(
     state: Learned, task: Task, event: FeedbackEvent, mode: Mode, fit: float
 ) -> Observation:
-    """``event`` about ``task`` with the model's features and prediction as of now."""
+    """``event`` about ``task`` with the model's features and prediction as of now, and the
+    step it takes in the task's pooled effect."""
     features = state.features(task, event.time_block, mode, event.day, fit)
-    return Observation(event, features, state.predict(features, event.day))
+    predicted = state.predict(features, event.day, task.id)
+    effect = None
+    if state.effects is not None and predicted is not None:
+        value, weight = reward(event.outcome, event.rating)
+        effect = state.effects.step(task.id, predicted, value, weight)
+    return Observation(event, features, predicted, effect=effect)
 
 
 def learn(state: Learned, observation: Observation) -> Learned:
@@ -189,4 +226,7 @@ def learn(state: Learned, observation: Observation) -> Learned:
         value, weight = reward(event.outcome, event.rating)
         start = model if model is not None else prior
         model = update(start, features, value, weight, event.day, prior, sign, predicted)
-    return replace(state, profile=profile, model=model)
+    effects = state.effects
+    if effects is not None and observation.effect is not None:
+        effects = effects.add(observation.effect.scaled(sign))
+    return replace(state, profile=profile, model=model, effects=effects)

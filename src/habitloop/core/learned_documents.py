@@ -9,7 +9,7 @@ matrix of 41 features is 861 numbers, which JSON parses about thirty times slowe
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -22,6 +22,7 @@ from numpy.typing import NDArray
 from habitloop.core.completion_model import PRIOR_PRECISION, FeatureSpace, Model
 from habitloop.core.learned import Observation
 from habitloop.core.profile import FeedbackEvent
+from habitloop.core.task_effects import EffectStep, TaskEffects
 from habitloop.core.vocab import (
     Category,
     ContinuePreference,
@@ -55,6 +56,8 @@ def observation_document(observation: Observation, space: FeatureSpace | None) -
     if features is not None and space is not None and predicted is not None:
         doc["features"] = {space.names[i]: v for i, v in features.items()}
         doc["predicted"] = predicted
+    if observation.effect is not None:
+        doc["effect"] = [observation.effect.precision, observation.effect.eta]
     return doc
 
 
@@ -73,11 +76,15 @@ def observation_from_document(doc: Mapping[str, Any], space: FeatureSpace | None
         keep=ContinuePreference(doc["keep"]) if doc["keep"] else None,
         is_new=bool(doc["is_new"]),
     )
+    stored_effect = doc.get("effect")
+    effect = None
+    if stored_effect is not None:
+        effect = EffectStep(event.task_id, float(stored_effect[0]), float(stored_effect[1]))
     named, predicted = doc.get("features"), doc.get("predicted")
     if named is None or predicted is None or space is None:
-        return Observation(event)
+        return Observation(event, effect=effect)
     features = {space.index[name]: float(v) for name, v in named.items() if name in space.index}
-    return Observation(event, features, float(predicted))
+    return Observation(event, features, float(predicted), effect=effect)
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,11 +144,61 @@ def stored_model(space: FeatureSpace, model: Model) -> StoredModel:
     return StoredModel(weights, packed, model.ref, model.answers)
 
 
-def population_sums(space: FeatureSpace, features: Sequence[str], totals: bytes) -> list[float]:
-    """An archetype's stored sums of weight means, in this library's feature order."""
+def named_sums(names: Sequence[str], totals: bytes) -> dict[str, float]:
+    """Stored sums by name (``totals``: little-endian float64, in the order of ``names``)."""
     values = np.frombuffer(totals, dtype=LITTLE_F64).tolist()
-    return _vector(space, dict(zip(features, values, strict=True)), 0.0)
+    return dict(zip(names, values, strict=True))
 
 
-def population_totals(sums: Sequence[float]) -> bytes:
-    return np.array(sums, dtype=LITTLE_F64).tobytes()
+def named_totals(sums: Iterable[float]) -> bytes:
+    return np.array(list(sums), dtype=LITTLE_F64).tobytes()
+
+
+# A pool's sums by name: the users' weight means under their feature's name, and each task's
+# pooled-effect evidence under these two.
+EFFECT_PRECISION, EFFECT_ETA = "effect.precision={}", "effect.eta={}"
+
+
+@dataclass(frozen=True, slots=True)
+class Pool:
+    """An archetype's pool, its shards summed: how many users, and sums by name."""
+
+    users: float
+    sums: Mapping[str, float]
+
+    @classmethod
+    def of(cls, shards: Iterable[tuple[float, Mapping[str, float]]]) -> Pool:
+        users, sums = 0.0, dict[str, float]()
+        for shard_users, named in shards:
+            users += shard_users
+            for name, value in named.items():
+                sums[name] = sums.get(name, 0.0) + value
+        return cls(users, sums)
+
+    def weight_sums(self, space: FeatureSpace) -> list[float] | None:
+        """The users' summed weight means in this library's feature order (None: no users)."""
+        return _vector(space, self.sums, 0.0) if self.users > 0 else None
+
+    def effects(self, task_ids: Sequence[UUID]) -> TaskEffects:
+        evidence = {
+            task_id: (
+                self.sums.get(EFFECT_PRECISION.format(task_id), 0.0),
+                self.sums.get(EFFECT_ETA.format(task_id), 0.0),
+            )
+            for task_id in task_ids
+        }
+        return TaskEffects.from_evidence(task_ids, evidence)
+
+
+def pool_changes(
+    space: FeatureSpace, weight_delta: Sequence[float], steps: Iterable[EffectStep]
+) -> dict[str, float]:
+    """A user's changes to their pool by name: weight means and effect evidence."""
+    changes = dict(zip(space.names, weight_delta, strict=True))
+    for step in steps:
+        for name, value in (
+            (EFFECT_PRECISION.format(step.task_id), step.precision),
+            (EFFECT_ETA.format(step.task_id), step.eta),
+        ):
+            changes[name] = changes.get(name, 0.0) + value
+    return changes

@@ -6,6 +6,7 @@ and run on the session's connection.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -14,12 +15,7 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from habitloop.core.completion_model import FeatureSpace
-from habitloop.core.learned_documents import (
-    StoredModel,
-    population_sums,
-    population_totals,
-)
+from habitloop.core.learned_documents import StoredModel, named_sums, named_totals
 from habitloop.models import BanditModelRow, BanditPopulationRow
 from habitloop.models.base import table_of
 
@@ -30,14 +26,16 @@ MODEL_COLUMNS = [MODELS.c[name] for name in StoredModel.__slots__]
 
 @dataclass(frozen=True, slots=True)
 class StoredPopulation:
-    """An archetype's row: how many users' weight means ``totals`` sums, by ``features``."""
+    """One shard of an archetype's pooled sums: how many users, and sums by name (their model
+    means by feature, and the evidence on each task's pooled effect). Every part is a sum over
+    answers or users, so an archetype's pool is the sum of its shards, in any order."""
 
     users: float
     features: list[str]
     totals: bytes
 
-    def sums(self, space: FeatureSpace) -> list[float]:
-        return population_sums(space, self.features, self.totals)
+    def named(self) -> dict[str, float]:
+        return named_sums(self.features, self.totals)
 
 
 POPULATION_COLUMNS = [POPULATION.c[name] for name in StoredPopulation.__slots__]
@@ -47,23 +45,27 @@ _UPDATE_MODEL = (
     .where(MODELS.c.user_id == bindparam("key_user_id"))
     .values({name: bindparam(name) for name in StoredModel.__slots__})
 )
-# Taken at save time, just before the commit, so concurrent answers of one archetype wait for
-# each other only that long (SQLite's write lock already serialises them; it has no FOR UPDATE).
-_POPULATION_FOR_UPDATE = (
+_POPULATION = select(*POPULATION_COLUMNS).where(POPULATION.c.archetype == bindparam("archetype"))
+# Taken at save time, just before the commit, on one shard only: concurrent answers of one
+# archetype wait for each other only when they pool into the same shard, and only that long
+# (SQLite's write lock already serialises them; it has no FOR UPDATE).
+_SHARD_FOR_UPDATE = (
     select(*POPULATION_COLUMNS)
-    .where(POPULATION.c.archetype == bindparam("archetype"))
+    .where(
+        POPULATION.c.archetype == bindparam("archetype"), POPULATION.c.shard == bindparam("shard")
+    )
     .with_for_update()
 )
-_UPDATE_POPULATION = (
+_UPDATE_SHARD = (
     update(POPULATION)
-    .where(POPULATION.c.archetype == bindparam("key"))
+    .where(POPULATION.c.archetype == bindparam("key"), POPULATION.c.shard == bindparam("key_shard"))
     .values({name: bindparam(name) for name in StoredPopulation.__slots__})
 )
 
 
 def _no_clash_insert(dialect: str) -> Any:
     base = postgresql.insert(POPULATION) if dialect == "postgresql" else sqlite.insert(POPULATION)
-    return base.on_conflict_do_nothing(index_elements=[POPULATION.c.archetype])
+    return base.on_conflict_do_nothing(index_elements=[POPULATION.c.archetype, POPULATION.c.shard])
 
 
 _FIRST_POPULATION = {name: _no_clash_insert(name) for name in ("postgresql", "sqlite")}
@@ -78,24 +80,38 @@ def save_model(session: Session, user_id: UUID, model: StoredModel, *, exists: b
         connection.execute(_INSERT_MODEL, [{"user_id": user_id, **values}])
 
 
+def load_population(session: Session, archetype: str) -> list[StoredPopulation]:
+    """Every shard of the archetype's pool (none yet: an empty list)."""
+    rows = session.connection().execute(_POPULATION, {"archetype": archetype})
+    return [StoredPopulation(*row) for row in rows]
+
+
 def add_to_population(
-    session: Session, archetype: str, space: FeatureSpace, delta: list[float], users: int
+    session: Session, archetype: str, shard: int, delta: Mapping[str, float], users: int
 ) -> None:
-    """Add a user's change of weight means (and a new user) to the archetype's sums."""
-    if users == 0 and not any(delta):
+    """Add users' changes (sums by name, and how many new users) to one shard of the pool."""
+    if users == 0 and not any(delta.values()):
         return
     connection = session.connection()
-    params = {"archetype": archetype}
-    row = connection.execute(_POPULATION_FOR_UPDATE, params).first()
+    params = {"archetype": archetype, "shard": shard}
+    row = connection.execute(_SHARD_FOR_UPDATE, params).first()
     if row is None:
-        empty = {"archetype": archetype, "users": 0.0, "features": [], "totals": b""}
+        empty = {
+            "archetype": archetype,
+            "shard": shard,
+            "users": 0.0,
+            "features": [],
+            "totals": b"",
+        }
         connection.execute(_FIRST_POPULATION[connection.dialect.name], [empty])
-        row = connection.execute(_POPULATION_FOR_UPDATE, params).one()
+        row = connection.execute(_SHARD_FOR_UPDATE, params).one()
     stored = StoredPopulation(*row)
-    sums = [s + d for s, d in zip(stored.sums(space), delta, strict=True)]
+    sums = stored.named()
+    for name, value in delta.items():
+        sums[name] = sums.get(name, 0.0) + value
     values = {
         "users": stored.users + users,
-        "features": list(space.names),
-        "totals": population_totals(sums),
+        "features": list(sums),
+        "totals": named_totals(sums.values()),
     }
-    connection.execute(_UPDATE_POPULATION, {"key": archetype, **values})
+    connection.execute(_UPDATE_SHARD, {"key": archetype, "key_shard": shard, **values})

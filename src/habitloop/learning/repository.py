@@ -8,7 +8,7 @@ answer starts here, and ORM entities cost several times the statement itself.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -16,14 +16,8 @@ from uuid import UUID
 from sqlalchemy import and_, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from habitloop.core.learned_documents import StoredModel
-from habitloop.learning.model_repository import (
-    MODEL_COLUMNS,
-    MODELS,
-    POPULATION,
-    POPULATION_COLUMNS,
-    StoredPopulation,
-)
+from habitloop.core.learned_documents import Pool, StoredModel
+from habitloop.learning.model_repository import MODEL_COLUMNS, MODELS, load_population
 from habitloop.models import FeedbackRow, LibraryStateRow, PlanItemRow, ProfileRow
 from habitloop.models.base import table_of
 from habitloop.users.repository import USER_COLUMNS, USERS, User
@@ -124,15 +118,16 @@ class LearningRows:
 
     profile: StoredProfile | None
     model: StoredModel | None
-    population: StoredPopulation | None
     library_revision: int | None = None
+    population: Pool = field(default_factory=lambda: Pool(0.0, {}))
 
 
 # The library's revision rides along: every plan and answer also checks its library is current.
 _LIBRARY_REVISION = (
     select(LIBRARY_STATE.c.revision).where(LIBRARY_STATE.c.id == 1).scalar_subquery()
 )
-# Every plan and answer of a learning strategy starts here: one statement, not five.
+# Every plan and answer of a learning strategy starts here: the user, their profile and model
+# in one statement; the archetype's pool (``model_repository.load_population``) in a second.
 _LEARNING = (
     select(
         _LIBRARY_REVISION,
@@ -142,19 +137,16 @@ _LEARNING = (
         PROFILES.c.settled_through,
         MODELS.c.user_id,
         *MODEL_COLUMNS,
-        POPULATION.c.archetype,
-        *POPULATION_COLUMNS,
     )
     .select_from(
-        USERS.outerjoin(PROFILES, PROFILES.c.user_id == USERS.c.user_id)
-        .outerjoin(MODELS, MODELS.c.user_id == USERS.c.user_id)
-        .outerjoin(POPULATION, POPULATION.c.archetype == USERS.c.archetype)
+        USERS.outerjoin(PROFILES, PROFILES.c.user_id == USERS.c.user_id).outerjoin(
+            MODELS, MODELS.c.user_id == USERS.c.user_id
+        )
     )
     .where(USERS.c.user_id == bindparam("user_id"))
 )
 _USER_END = len(USER_COLUMNS)
 _MODEL_AT = _USER_END + 3
-_POPULATION_AT = _MODEL_AT + 1 + len(MODEL_COLUMNS)
 
 
 def load_learning(session: Session, user_id: UUID) -> tuple[User, LearningRows] | None:
@@ -165,13 +157,13 @@ def load_learning(session: Session, user_id: UUID) -> tuple[User, LearningRows] 
     library_revision, row = found[0], found[1:]
     user = User(*row[:_USER_END])
     profile_key, state, settled = row[_USER_END:_MODEL_AT]
-    model = row[_MODEL_AT + 1 : _POPULATION_AT]
-    population = row[_POPULATION_AT + 1 :]
+    model = row[_MODEL_AT + 1 :]
+    shards = load_population(session, user.archetype)
     return user, LearningRows(
         StoredProfile(state, settled) if profile_key is not None else None,
         StoredModel(*model) if row[_MODEL_AT] is not None else None,
-        StoredPopulation(*population) if row[_POPULATION_AT] is not None else None,
         library_revision,
+        Pool.of((shard.users, shard.named()) for shard in shards),
     )
 
 

@@ -16,11 +16,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from habitloop.core.completion_model import FeatureSpace, feature_space, population_prior
+from habitloop.core.completion_model import feature_space, population_prior
 from habitloop.core.learned import Learned, event_for, observe
 from habitloop.core.learned_documents import (
     model_from_stored,
     observation_document,
+    pool_changes,
     stored_model,
 )
 from habitloop.core.library import Library
@@ -42,6 +43,9 @@ from habitloop.users import repository as users_repo
 from habitloop.users.repository import User
 from habitloop.users.schemas import UserOut
 from habitloop.users.service import to_out, user_not_found
+
+# An archetype's pool is kept in this many rows, so answers pooling at once rarely share one.
+POOL_SHARDS = 4
 
 
 def require_learner(session: Session, user_id: UUID) -> tuple[User, LearningRows]:
@@ -74,12 +78,11 @@ def open_learning(
         learner: AdaptivePolicy | BanditPolicy = AdaptivePolicy()
     else:
         space = feature_space(library)
-        stored = rows.model
-        population = rows.population
-        sums = population.sums(space) if population is not None else None
-        prior = population_prior(space, sums, population.users if population else 0.0)
+        stored, pool = rows.model, rows.population
+        prior = population_prior(space, pool.weight_sums(space), pool.users)
         model = model_from_stored(space, stored) if stored is not None else None
-        learned = Learned(profile, half_life_days, space, prior, model)
+        effects = pool.effects([task.id for task in library.tasks])
+        learned = Learned(profile, half_life_days, space, prior, model, effects)
         learner = BanditPolicy()
     return Learning(
         user=user,
@@ -199,30 +202,30 @@ def save(session: Session, learning: Learning) -> None:
 
 
 def save_all(session: Session, learnings: Sequence[Learning]) -> None:
-    """Save several users' states. Each archetype's pooled sums change once, by the sum of its
-    users' changes, and archetypes in name order: two transactions that pool into the same
-    archetypes lock their rows in the same order, so they wait for each other instead of
-    deadlocking."""
-    pooled: dict[str, tuple[FeatureSpace, list[float], int]] = {}
+    """Save several users' states. Each archetype's pool changes once, by the sum of its users'
+    changes, in one shard, and archetypes in name order: two transactions that pool into the
+    same shards lock them in the same order, so they wait for each other instead of
+    deadlocking (and transactions pooling into other shards do not wait at all)."""
+    pooled: dict[str, tuple[dict[str, float], int, UUID]] = {}
     for learning in learnings:
         change = _save_one(session, learning)
         if change is None:
             continue
-        space, delta, new_user = change
-        archetype = learning.user.archetype
-        if archetype in pooled:
-            _, total, users = pooled[archetype]
-            delta = [t + d for t, d in zip(total, delta, strict=True)]
-            new_user += users
-        pooled[archetype] = (space, delta, new_user)
+        delta, new_user = change
+        user = learning.user
+        total, users, first = pooled.get(user.archetype, ({}, 0, user.user_id))
+        for name, value in delta.items():
+            total[name] = total.get(name, 0.0) + value
+        pooled[user.archetype] = (total, users + new_user, min(first, user.user_id))
     for archetype in sorted(pooled):
-        space, delta, new_users = pooled[archetype]
-        models.add_to_population(session, archetype, space, delta, users=new_users)
+        total, new_users, first = pooled[archetype]
+        shard = first.int % POOL_SHARDS
+        models.add_to_population(session, archetype, shard, total, users=new_users)
 
 
-def _save_one(session: Session, learning: Learning) -> tuple[FeatureSpace, list[float], int] | None:
-    """Write the user's rows; the change of their model's means for the archetype's sums
-    (with 1 when the model is new), None when the model did not change."""
+def _save_one(session: Session, learning: Learning) -> tuple[dict[str, float], int] | None:
+    """Write the user's rows; their change to the archetype's pool by name (with 1 when their
+    model is new), None when nothing changed for the pool."""
     if learning.phase_moved:
         users_repo.save_phase(session, learning.user)
         learning.phase_moved = False
@@ -247,22 +250,20 @@ def _save_one(session: Session, learning: Learning) -> tuple[FeatureSpace, list[
     return _save_model(session, learning)
 
 
-def _save_model(
-    session: Session, learning: Learning
-) -> tuple[FeatureSpace, list[float], int] | None:
+def _save_model(session: Session, learning: Learning) -> tuple[dict[str, float], int] | None:
     model, stored, space = learning.state.model, learning.model_stored, learning.state.space
-    if model is None or model is stored or space is None:
+    if model is None or space is None:
         return None
+    steps, learning.effect_steps = learning.effect_steps, []
+    if model is stored:
+        return (pool_changes(space, [0.0] * len(space), steps), 0) if steps else None
     models.save_model(
         session, learning.user.user_id, stored_model(space, model), exists=stored is not None
     )
     before = stored.mean if stored is not None else (0.0,) * len(space)
     learning.model_stored = model
-    return (
-        space,
-        [new - old for new, old in zip(model.mean, before, strict=True)],
-        int(stored is None),
-    )
+    delta = [new - old for new, old in zip(model.mean, before, strict=True)]
+    return pool_changes(space, delta, steps), int(stored is None)
 
 
 def read_profile(

@@ -10,6 +10,7 @@ from typing import Any
 from habitloop.core.completion_model import Model
 from habitloop.core.learned import Learned, Observation
 from habitloop.core.policies.base import Policy
+from habitloop.core.task_effects import EffectStep
 from habitloop.users.repository import User
 
 
@@ -36,14 +37,19 @@ class Learning:
     model_stored: Model | None = None
     # The "no response" rows of settled items, written by ``save`` with the rest.
     settled_rows: list[dict[str, Any]] = field(default_factory=list)
+    # Steps in the tasks' pooled effects, added to the archetype's pool by ``save``.
+    effect_steps: list[EffectStep] = field(default_factory=list)
 
     def learn(self, observation: Observation) -> None:
         """Apply (or, for a retraction, undo) one observation."""
         self.state = self.learner.update(self.state, observation)
+        if observation.effect is not None and self.state.effects is not None:
+            self.effect_steps.append(observation.effect.scaled(observation.sign))
         self.dirty = True
 
-    def snapshot(self) -> tuple[Learned, bool]:
-        return self.state, self.dirty
+    def snapshot(self) -> tuple[Learned, bool, int]:
+        return self.state, self.dirty, len(self.effect_steps)
 
-    def restore(self, saved: tuple[Learned, bool]) -> None:
-        self.state, self.dirty = saved
+    def restore(self, saved: tuple[Learned, bool, int]) -> None:
+        self.state, self.dirty, steps = saved
+        del self.effect_steps[steps:]

@@ -4,7 +4,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ForeignKey, LargeBinary, String
+from sqlalchemy import ForeignKey, LargeBinary, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from habitloop.models.base import Base
@@ -28,13 +28,16 @@ class BanditModelRow(Base):
 
 
 class BanditPopulationRow(Base):
-    """Per archetype, the sums of its users' weight means (``totals``, little-endian float64
-    in the order of ``features``) and how many users they sum (``users``): one row, read in
-    every learning plan and answer and rewritten with each answer's change."""
+    """One shard of an archetype's pool: sums by name (``totals``, little-endian float64 in
+    the order of ``features``) of its users' weight means and of the evidence on each task's
+    pooled effect, and how many users they sum (``users``). The pool is the sum of its shards,
+    read in every learning plan and answer; an answer adds its change to one shard, so answers
+    pooling into other shards do not wait for it."""
 
     __tablename__ = "bandit_population"
 
     archetype: Mapped[str] = mapped_column(String(32), primary_key=True)
+    shard: Mapped[int] = mapped_column(primary_key=True, default=0, server_default=text("0"))
     users: Mapped[float]
     features: Mapped[list[Any]]
     totals: Mapped[bytes] = mapped_column(LargeBinary)

@@ -3,8 +3,9 @@
 ``oracle`` picks, per slot, the allowed task with the highest latent completion probability;
 ``random`` picks uniformly; ``greedy`` (and ``bandit-core``, the bandit without the service)
 learn through their policy's ``update``, the step the service learns with, and keep the state
-in memory (including "no response" for unanswered items); ``vw`` is Vowpal Wabbit's
-``cb_explore_adf`` (``habitloop.sim.vw``).
+in memory (including "no response" for unanswered items); ``vw`` and ``vw-squarecb`` are
+Vowpal Wabbit's ``cb_explore_adf`` (``habitloop.sim.vw``); ``pool-only``, ``user-only`` and
+``pool-and-user`` are the pooling diagnostics (``habitloop.sim.pooling``).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from habitloop.core.policies.base import Policy, S
 from habitloop.core.profile import archetype_priors, new_profile
 from habitloop.core.profile_view import has_tried
 from habitloop.core.scoring import GroupUse, ScoreWeights, record_use
+from habitloop.core.task_effects import TaskEffects
 from habitloop.core.vocab import (
     ALL_CATEGORIES,
     Archetype,
@@ -138,6 +140,7 @@ class LearningStrategy(PureStrategy[Learned]):
         self.space = FeatureSpace.of(library)
         self.learned: dict[UUID, Learned] = {}
         self.population: dict[Archetype, tuple[list[float], int]] = {}
+        self.effects: dict[Archetype, TaskEffects] = {}
 
     def policy(self, user: SimUser, day: int) -> Policy[Learned]:
         if self.name == "greedy":
@@ -154,9 +157,17 @@ class LearningStrategy(PureStrategy[Learned]):
         if known is None:
             profile = new_profile(archetype_priors(self.library, user.archetype))
             known = Learned(profile, HALF_LIFE_DAYS, self.space)
-        # The prior moves with the population between the user's days.
+        # The prior and the pooled effects move with the population between the user's days.
+        effects = self.effects.get(user.archetype) or TaskEffects.prior(
+            t.id for t in self.library.tasks
+        )
         return Learned(
-            known.profile, HALF_LIFE_DAYS, self.space, self._prior(user.archetype), known.model
+            known.profile,
+            HALF_LIFE_DAYS,
+            self.space,
+            self._prior(user.archetype),
+            known.model,
+            effects,
         )
 
     def answer(self, user: SimUser, day: int, pairs: list[tuple[ServedItem, Response]]) -> None:
@@ -178,6 +189,8 @@ class LearningStrategy(PureStrategy[Learned]):
             mode = self.rotations[user.user_id].mode or Mode.MEDIUM
             state = policy.update(state, observe(state, item.task, event, mode, fit))
         self._pool(user.archetype, before, state.model)
+        if state.effects is not None:
+            self.effects[user.archetype] = state.effects
         self.learned[user.user_id] = state
 
     def _pool(self, archetype: Archetype, before: Model | None, after: Model | None) -> None:
@@ -191,10 +204,16 @@ class LearningStrategy(PureStrategy[Learned]):
 
 
 def pure_strategy(name: str, library: Library, seed: int) -> Serving:
-    if name == "vw":
-        from habitloop.sim.vw import VowpalStrategy
+    if name.startswith("vw"):
+        from habitloop.sim.vw import CONFIGS, VowpalStrategy
 
-        return VowpalStrategy(library, seed)
+        if name in CONFIGS:
+            return VowpalStrategy(library, seed, name)
+    if name.startswith(("pool-", "user-")):
+        from habitloop.sim.pooling import POOLING, PoolingStrategy
+
+        if name in POOLING:
+            return PoolingStrategy(name, library, seed)
     kinds: dict[str, type[PureStrategy[Any]]] = {
         "oracle": OracleStrategy,
         "random": RandomStrategy,

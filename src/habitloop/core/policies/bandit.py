@@ -26,7 +26,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from habitloop.core.completion_model import UNSEEN, sigmoid
-from habitloop.core.learned import Learned, Observation, learn
+from habitloop.core.learned import Learned, Observation, is_weekend, learn
 from habitloop.core.policies.base import Selection, SlotContext, draw_index
 from habitloop.core.scoring import Candidate
 from habitloop.core.vocab import Mode, Strategy
@@ -48,7 +48,23 @@ def candidate_rows(
         mode,
         [columns.get(c.task.id, UNSEEN) for c in candidates],
         [c.archetype_fit for c in candidates],
+        weekend=is_weekend(day),
     )
+
+
+def effect_rows(
+    state: Learned, candidates: Sequence[Candidate], day: date, seed: int
+) -> NDArray[np.float64] | float:
+    """The plan's draws of each candidate's pooled effect, one row each (0 without effects)."""
+    effects = state.effects
+    if effects is None:
+        return 0.0
+    draws = state.effect_draws(day, DRAWS, seed, TEMPER)
+    at = [effects.index.get(c.task.id) for c in candidates]
+    rows = np.zeros((len(candidates), DRAWS))
+    known = [i for i, a in enumerate(at) if a is not None]
+    rows[known] = draws[[a for a in at if a is not None]]
+    return rows
 
 
 def _bounded(probs: list[float], floor: float, cap: float) -> list[float]:
@@ -90,11 +106,14 @@ class BanditPolicy:
     ) -> tuple[list[float], list[float]]:
         """(selection probabilities, expected completion under the posterior mean)."""
         rows = candidate_rows(state, candidates, context.day, context.mode)
-        means = [sigmoid(z) for z in (rows @ state.model_on(context.day).mean).tolist()]
+        effects = np.array([state.effect(c.task.id) for c in candidates])
+        logits = rows @ state.model_on(context.day).mean + effects
+        means = [sigmoid(z) for z in logits.tolist()]
         if len(candidates) == 1:
             return [1.0], means
         draws = state.draws(context.day, DRAWS, self.draw_seed, TEMPER)
-        winners = np.argmax(rows @ draws.T, axis=0)
+        sampled = rows @ draws.T + effect_rows(state, candidates, context.day, self.draw_seed)
+        winners = np.argmax(sampled, axis=0)
         wins = np.bincount(winners, minlength=len(candidates)).tolist()
         total = sum(wins)
         return _bounded([w / total for w in wins], self.floor, self.cap), means
