@@ -49,10 +49,12 @@ def table_rows(output: str) -> dict[str, list[str]]:
     return rows
 
 
-def expected_records(strategies: list[str], users: int, days: int) -> list[DayRecord]:
+def expected_records(
+    strategies: list[str], users: int, days: int, families: tuple[str, ...] = ("baseline",)
+) -> list[DayRecord]:
     library = load_library_file(shipped_library_path("v1"))
-    config = RunConfig(users=users, days=days, seed=1)
-    return [r for s in strategies for r in run(s, config, library)]
+    configs = [RunConfig(users=users, days=days, seed=1, family=f) for f in families]
+    return [r for config in configs for s in strategies for r in run(s, config, library)]
 
 
 def key(record: DayRecord) -> tuple[str, int, str, int]:
@@ -128,6 +130,8 @@ def test_two_workers_run_the_same_simulation(tmp_path: Path) -> None:
         (["--compare", "oracle,genius"], "unknown strategy genius"),
         (["--heterogeneity", "extreme"], "--heterogeneity must be one of low, medium, high"),
         (["--via", "carrier-pigeon"], "--via must be inprocess or http"),
+        (["--family", "crowd"], "unknown family crowd; choose from baseline, shared"),
+        (["--families", "shared,crowd"], "unknown family crowd"),
     ],
 )
 def test_bad_input_is_a_message_not_a_traceback(
@@ -148,3 +152,40 @@ def test_out_of_range_numbers_are_refused_by_the_parser(argv: list[str], tmp_pat
     assert result.exit_code == 2
     assert "Invalid value" in result.output
     assert "Traceback" not in result.output
+
+
+def test_one_family_is_one_report_that_names_it(tmp_path: Path) -> None:
+    out = tmp_path / "shared"
+    result = simulate(
+        "--users", "6", "--days", "3", "--compare", "oracle,random", "--family", "shared",
+        "--seeds", "1", "--workers", "1", "--out", str(out), "--keep-records",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "User-model family: `shared` (held out" in result.stdout
+    records = read_jsonl(out / "records.jsonl")
+    assert {r.family for r in records} == {"shared"}
+    wanted = expected_records(["oracle", "random"], 6, 3, ("shared",))
+    assert sorted(records, key=key) == sorted(wanted, key=key)
+    assert (out / "report.md").is_file() and not (out / "shared").exists()
+
+
+def test_several_families_get_a_folder_each_and_a_summary(tmp_path: Path) -> None:
+    out = tmp_path / "families"
+    result = simulate(
+        "--users", "6", "--days", "7", "--compare", "oracle,random", "--families", "all",
+        "--seeds", "1", "--workers", "2", "--out", str(out), "--keep-records",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "# Evaluation across user-model families (7 days)" in result.stdout
+    assert "5 families" in result.stdout  # the progress bar counts them
+    names = ("baseline", "shared", "routine", "shifting", "misfit")
+    records = read_jsonl(out / "records.jsonl")
+    assert sorted(records, key=lambda r: (r.family, *key(r))) == sorted(
+        expected_records(["oracle", "random"], 6, 7, names), key=lambda r: (r.family, *key(r))
+    )
+    summary = (out / "report.md").read_text(encoding="utf-8")
+    assert all(f"| `{name}` |" in summary for name in names)
+    for name in names:
+        report = (out / name / "report.md").read_text(encoding="utf-8")
+        assert f"User-model family: `{name}`" in report
+        assert (out / name / "learning_curves.png").read_bytes().startswith(PNG_MAGIC)

@@ -23,6 +23,7 @@ from habitloop.plans.schemas import PlanOut
 from habitloop.sim import harness
 from habitloop.sim.harness import (
     ALL_STRATEGIES,
+    DIAGNOSTIC_STRATEGIES,
     ENGINE_STRATEGIES,
     PROMISE_DAYS,
     PURE_STRATEGIES,
@@ -41,7 +42,8 @@ EPS = 1e-9
 
 def test_the_strategy_lists_agree() -> None:
     assert set(ALL_STRATEGIES) == set(ENGINE_STRATEGIES) | set(PURE_STRATEGIES)
-    assert len(ALL_STRATEGIES) == len(set(ALL_STRATEGIES)) == 8
+    assert len(ALL_STRATEGIES) == len(set(ALL_STRATEGIES)) == 9
+    assert not set(DIAGNOSTIC_STRATEGIES) & set(ALL_STRATEGIES)
 
 
 def _needs(strategy: str) -> None:

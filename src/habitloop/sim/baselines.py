@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from random import Random
 from typing import Protocol
 
+import numpy as np
+
 from habitloop.core.blocks import block_for
 from habitloop.core.completion_model import sigmoid
 from habitloop.core.learned import Learned, Observation, learn
@@ -128,7 +130,9 @@ class GreedyPolicy:
         rng: Random,
     ) -> Selection:
         rows = candidate_rows(state, candidates, context.day, context.mode)
-        means = [sigmoid(z) for z in (rows @ state.model_on(context.day).mean).tolist()]
+        effects = np.array([state.effect(c.task.id) for c in candidates])
+        logits = rows @ state.model_on(context.day).mean + effects
+        means = [sigmoid(z) for z in logits.tolist()]
         tie_draw = rng.random()
         top = max(means)
         best = [i for i, m in enumerate(means) if m >= top - 1e-12]

@@ -1,31 +1,7 @@
 """How a synthetic user lives a day: energy, check-in, and what they do with each plan item.
 
-**Completion model.** ``logit p = base + liking``, clipped to [-8, 8] so ``0 < p < 1``::
-
-    base   = intercept - app_fatigue x (1 - exp(-day / 14)) + ENERGY_MAIN[energy]
-             - FRUSTRATION_WEIGHT x frustration
-    liking = category_affinity[c] + sum(tag_affinity[t]) / sqrt(n_tags)
-             + archetype_fit_weight x (archetype_fit - 0.5) + time_of_day[block]
-             - HARD_PENALTY x max(0, gap) - EASY_PENALTY x max(0, -gap)
-             + NOVELTY_WEIGHT x novelty_seeking x (1 - 2 x familiarity)
-             - fatigue - duration_aversion x duration / 30
-
-* ``gap = level - (difficulty_tolerance + energy_sensitivity x shift)``, ``shift`` -1 on low,
-  0 on medium, +1 on high days; ENERGY_MAIN is -0.25 / 0 / +0.15; HARD_PENALTY 0.8, EASY_PENALTY
-  0.2 (too easy bores a little, too hard hurts a lot);
-* ``familiarity = 1 - exp(-0.7 x exposures)``, exposures decaying with a 10-day half-life;
-  NOVELTY_WEIGHT 0.3, so a novelty seeker gains up to +0.3 on a task not seen lately and a
-  routine lover gains as much on a familiar one;
-* ``fatigue`` (habituation): each exposure adds ``habituation_rate`` (median 0.5) to the task's
-  fatigue, which halves every ``fatigue_half_life_days`` (median 4) of rest, so a task shown
-  every third day (as often as a 48-hour rotation allows) settles about 0.7 below its fresh
-  appeal: suggestions fade when repeated;
-* ``frustration`` (0..0.5, FRUSTRATION_WEIGHT 1.0) is the disengagement state below.
-* energy, frustration, fatigue and familiarity are the user's state when asked; the model
-  reads them and changes nothing, which is what the oracle relies on.
-
-With these, a typical suggestion completes with p about 0.3-0.5 and the best suggestion the
-rotation allows about a third more: effects are modest, and no category or tag always wins.
+The chance of completing a task is the latent model of ``latent`` (``LatentState``); this module
+is what the user does with it.
 
 **A day.** ``start_day`` closes the previous day if needed, moves the energy chain one step per
 day elapsed, then (unless churned) draws whether the app is opened, with probability
@@ -62,15 +38,12 @@ item's luck never shifts the draws of the next.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from random import Random
-from typing import NamedTuple
 from uuid import UUID
 
 from habitloop.core.library import Task
 from habitloop.core.vocab import (
-    ALL_MODES,
     Archetype,
     CompletionStatus,
     ContinuePreference,
@@ -78,16 +51,9 @@ from habitloop.core.vocab import (
     SkipReason,
     TimeBlock,
 )
-from habitloop.sim.population import Traits
+from habitloop.sim.latent import LatentState, Terms
+from habitloop.sim.traits import Traits
 
-ENERGY_MAIN = (-0.25, 0.0, 0.15)
-HARD_PENALTY = 0.8
-EASY_PENALTY = 0.2
-NOVELTY_WEIGHT = 0.3
-FAMILIARITY_HALF_LIFE_DAYS = 10.0
-FRUSTRATION_WEIGHT = 1.0
-APP_FATIGUE_DAYS = 14.0
-LOGIT_BOUND = 8.0
 PARTIAL_SHARE = 0.25
 SKIP_REASON_RATE = 0.7
 KEEP_RATE = 0.5
@@ -123,23 +89,6 @@ class Response:
     probability: float
 
 
-class _Terms(NamedTuple):
-    base: float
-    preference: float
-    liking: float
-    gap: float
-
-    @property
-    def probability(self) -> float:
-        logit = max(-LOGIT_BOUND, min(LOGIT_BOUND, self.base + self.liking))
-        return 1.0 / (1.0 + math.exp(-logit))
-
-
-def _decayed(store: dict[str, tuple[float, int]], key: str, day: int, half_life: float) -> float:
-    value, at = store.get(key, (0.0, day))
-    return value * math.pow(0.5, max(0, day - at) / half_life)
-
-
 def _clip(value: float, low: float, high: float) -> float:
     return min(high, max(low, value))
 
@@ -150,103 +99,24 @@ def _keep_answer(score: float) -> ContinuePreference:
     return ContinuePreference.NO if score < -0.5 else ContinuePreference.MAYBE
 
 
-class SimUser:
+class SimUser(LatentState):
     """One synthetic user: fixed traits plus the state their days leave behind."""
 
     def __init__(self, user_id: UUID, archetype: Archetype, traits: Traits) -> None:
+        super().__init__(archetype, traits)
         self.user_id = user_id
-        self.archetype = archetype
-        self.traits = traits
-        self._level = traits.initial_energy
         self._day = 0
         self._today: DayStart | None = None
         self._open_day: int | None = None
         self._shown: list[float] = []
-        # Keyed by slug: a string keeps its hash, a UUID computes it on every lookup.
-        self._fatigue: dict[str, tuple[float, int]] = {}
-        self._familiarity: dict[str, tuple[float, int]] = {}
-        self._frustration = 0.0
         self._churned = False
-        self._fixed: dict[tuple[str, TimeBlock, bool], tuple[float, float]] = {}
-        # Today's probabilities, asked for again by the policy, the harness and the oracle: valid
-        # while the day, energy and frustration stay, and per task until it is shown again.
-        self._asked: dict[tuple[str, TimeBlock], float] = {}
-        self._asked_state: tuple[int, int, float] | None = None
-        self._today_key: tuple[int, int, float] | None = None
-        self._today_terms = (0.0, 0.0)
 
     def __repr__(self) -> str:
-        return f"SimUser({self.user_id}, {self.archetype.value})"
-
-    @property
-    def energy(self) -> Mode:
-        return ALL_MODES[self._level]
+        return f"SimUser({self.user_id}, {self.archetype.value}, {self.family})"
 
     @property
     def churned(self) -> bool:
         return self._churned
-
-    @property
-    def frustration(self) -> float:
-        return self._frustration
-
-    # ---- the latent model (pure) -----------------------------------------------------------
-
-    def _terms(self, task: Task, block: TimeBlock, day_index: int) -> _Terms:
-        t = self.traits
-        shifted = t.shift is not None and day_index >= t.shift.day
-        key = (task.slug, block, shifted)
-        fixed = self._fixed.get(key)
-        if fixed is None:
-            # What depends only on the traits, computed once per task, block and shift: the
-            # harness asks for every task of a category on every day, for the oracle's pick.
-            categories = t.shift.category_affinity if shifted and t.shift else t.category_affinity
-            tags = t.shift.tag_affinity if shifted and t.shift else t.tag_affinity
-            tag_term = sum(tags.get(tag, 0.0) for tag in task.tags) / math.sqrt(len(task.tags) or 1)
-            preference = (
-                categories.get(task.category, 0.0)
-                + tag_term
-                + t.archetype_fit_weight * (task.archetype_fit[self.archetype] - 0.5)
-                + t.time_of_day.get(block, 0.0)
-            )
-            fixed = self._fixed[key] = (preference, t.duration_aversion * task.duration_minutes)
-        preference, duration_load = fixed
-        # What depends only on the day, the energy and the frustration: the same for every task.
-        today = (day_index, self._level, self._frustration)
-        if today != self._today_key:
-            capacity = t.difficulty_tolerance + t.energy_sensitivity * (self._level - 1)
-            base = (
-                t.intercept
-                - t.app_fatigue * (1.0 - math.exp(-max(0, day_index) / APP_FATIGUE_DAYS))
-                + ENERGY_MAIN[self._level]
-                - FRUSTRATION_WEIGHT * self._frustration
-            )
-            self._today_key, self._today_terms = today, (capacity, base)
-        capacity, base = self._today_terms
-        gap = task.difficulty.level - capacity
-        exposures = _decayed(self._familiarity, task.slug, day_index, FAMILIARITY_HALF_LIFE_DAYS)
-        familiarity = 1.0 - math.exp(-0.7 * exposures)
-        liking = (
-            preference
-            - HARD_PENALTY * max(0.0, gap)
-            - EASY_PENALTY * max(0.0, -gap)
-            + NOVELTY_WEIGHT * t.novelty_seeking * (1.0 - 2.0 * familiarity)
-            - _decayed(self._fatigue, task.slug, day_index, t.fatigue_half_life_days)
-            - duration_load / 30.0
-        )
-        return _Terms(base, preference, liking, gap)
-
-    def completion_probability(self, task: Task, block: TimeBlock, day_index: int) -> float:
-        """The latent chance of completing ``task`` in ``block`` today, given the current energy,
-        fatigue, familiarity and frustration. No state change, no randomness."""
-        state = (day_index, self._level, self._frustration)
-        if state != self._asked_state:
-            self._asked.clear()
-            self._asked_state = state
-        p = self._asked.get((task.slug, block))
-        if p is None:
-            p = self._asked[(task.slug, block)] = self._terms(task, block, day_index).probability
-        return p
 
     # ---- days ------------------------------------------------------------------------------
 
@@ -258,8 +128,8 @@ class SimUser:
             raise ValueError(f"day {day_index} is before day {self._day}")
         if self._open_day is not None:
             self._close_day(rng)
-        row = self.traits.energy_transition
-        for _ in range(day_index - self._day):
+        for day in range(self._day + 1, day_index + 1):
+            row = self.energy_transition(day)
             self._level = rng.choices(range(3), weights=row[self._level])[0]
         self._day = day_index
         self._open_day = day_index
@@ -323,7 +193,8 @@ class SimUser:
             rng.random() for _ in range(7)
         )
         z_rating, z_keep = rng.gauss(0, 1), rng.gauss(0, 1)
-        self._record_exposure(task, day_index, p)
+        self.record_exposure(task, day_index, p)
+        self._shown.append(p)
         if u_answer >= self.traits.answer_rate:
             return Response(task.id, day_index, None, None, None, None, p)
         if u_done < p:
@@ -350,18 +221,8 @@ class SimUser:
             keep = _keep_answer(terms.liking + 0.4 * bump + 0.6 * z_keep)
         return Response(task.id, day_index, outcome, rating, reason, keep, p)
 
-    def _record_exposure(self, task: Task, day_index: int, p: float) -> None:
-        t = self.traits
-        fatigue = _decayed(self._fatigue, task.slug, day_index, t.fatigue_half_life_days)
-        self._fatigue[task.slug] = (fatigue + t.habituation_rate, day_index)
-        seen = _decayed(self._familiarity, task.slug, day_index, FAMILIARITY_HALF_LIFE_DAYS)
-        self._familiarity[task.slug] = (seen + 1.0, day_index)
-        for block in TimeBlock:
-            self._asked.pop((task.slug, block), None)
-        self._shown.append(p)
-
     @staticmethod
-    def _skip_reason(task: Task, terms: _Terms, u: float) -> SkipReason:
+    def _skip_reason(task: Task, terms: Terms, u: float) -> SkipReason:
         weights = (
             (SkipReason.TOO_HARD, 0.15 + 1.5 * max(0.0, terms.gap)),
             (SkipReason.NO_TIME, 0.15 + 0.6 * task.duration_minutes / 30.0),

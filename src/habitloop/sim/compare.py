@@ -1,4 +1,4 @@
-"""Many runs (strategy x seed) in worker processes, with progress, then the report."""
+"""Many runs (family x strategy x seed) in worker processes, with progress, then the report."""
 
 from __future__ import annotations
 
@@ -13,22 +13,35 @@ from pathlib import Path
 from typing import Any
 
 from habitloop.core.library import Library, load_library_file
-from habitloop.sim.harness import ALL_STRATEGIES, RunConfig, run
+from habitloop.sim.harness import ALL_STRATEGIES, DIAGNOSTIC_STRATEGIES, RunConfig, run
 from habitloop.sim.records import DayRecord, write_jsonl
 from habitloop.tasks.files import shipped_library_path
 
 # Longest first, so two workers finish together.
-COST_ORDER = ("bandit", "adaptive", "dynamic", "static", "vw", "greedy", "oracle", "random")
+COST_ORDER = (
+    "bandit",
+    "adaptive",
+    "dynamic",
+    "static",
+    "vw-squarecb",
+    "vw",
+    "greedy",
+    "pool-and-user",
+    "pool-only",
+    "user-only",
+    "oracle",
+    "random",
+)
 
 
 def expand(strategies: Sequence[str]) -> list[str]:
+    """``["all"]`` (every strategy but the diagnostics) or known strategy names."""
     if list(strategies) == ["all"]:
         return list(ALL_STRATEGIES)
-    unknown = [s for s in strategies if s not in ALL_STRATEGIES]
+    known = (*ALL_STRATEGIES, *DIAGNOSTIC_STRATEGIES)
+    unknown = [s for s in strategies if s not in known]
     if unknown:
-        raise ValueError(
-            f"unknown strategy {', '.join(unknown)}; choose from {', '.join(ALL_STRATEGIES)}"
-        )
+        raise ValueError(f"unknown strategy {', '.join(unknown)}; choose from {', '.join(known)}")
     return list(strategies)
 
 
@@ -61,11 +74,18 @@ def run_many(
     workers: int,
     on_progress: Callable[[int], None],
     library_path: Path | None = None,
+    families: Sequence[str] | None = None,
 ) -> list[DayRecord]:
-    """Every (strategy, seed) run; ``on_progress`` hears how many user-days finished."""
+    """Every (family, strategy, seed) run (``families`` defaults to ``base.family``);
+    ``on_progress`` hears how many user-days finished."""
     path = str(library_path or shipped_library_path("v1"))
     jobs = sorted(
-        ((s, replace(base, seed=seed)) for s in strategies for seed in seeds),
+        (
+            (s, replace(base, seed=seed, family=family))
+            for family in families or (base.family,)
+            for s in strategies
+            for seed in seeds
+        ),
         key=lambda job: COST_ORDER.index(job[0]) if job[0] in COST_ORDER else 0,
     )
     records: list[DayRecord] = []
@@ -100,17 +120,20 @@ def run_inline(
     seeds: Sequence[int],
     library: Library,
     on_progress: Callable[[int], None],
+    families: Sequence[str] | None = None,
 ) -> list[DayRecord]:
     """The same runs in this process (one worker: simpler to debug and to profile)."""
     records: list[DayRecord] = []
-    for strategy in strategies:
-        for seed in seeds:
-            records.extend(run(strategy, replace(base, seed=seed), library, on_progress))
+    for family in families or (base.family,):
+        for strategy in strategies:
+            for seed in seeds:
+                config = replace(base, seed=seed, family=family)
+                records.extend(run(strategy, config, library, on_progress))
     return records
 
 
-def save_records(records: Sequence[DayRecord], folder: Path) -> Path:
+def save_records(records: Sequence[DayRecord], folder: Path, *, append: bool = False) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "records.jsonl"
-    write_jsonl(records, path)
+    write_jsonl(records, path, append=append)
     return path

@@ -5,7 +5,12 @@ service code, in-process or over HTTP, on a throwaway database: each simulated u
 the app checks in, asks for the day's plan and sends feedback as a client would, with the
 simulated clock. Reference strategies run on the pure core with the same rotation rule:
 ``oracle`` (knows each user's latent completion probabilities), ``random``, ``greedy`` (the
-bandit's estimate taken greedily, learned in memory) and ``vw`` (Vowpal Wabbit, optional).
+bandit's estimate taken greedily, learned in memory) and ``vw`` and ``vw-squarecb`` (Vowpal
+Wabbit in two configurations, optional). The diagnostic references ``pool-only``, ``user-only``
+and ``pool-and-user`` (``habitloop.sim.pooling``) run by name only, never in ``all``.
+
+The population is the ``RunConfig.family``'s (``habitloop.sim.families``); every record carries
+the family.
 
 Each day of each user becomes a ``DayRecord``: what was served, its latent completion
 probability, the best allowed task's probability, what the user answered, and whether any
@@ -37,8 +42,13 @@ from habitloop.sim.pure import ServedItem, Serving, pure_strategy
 from habitloop.sim.records import DayRecord, ItemRecord
 
 ENGINE_STRATEGIES = ("static", "dynamic", "adaptive", "bandit")
-PURE_STRATEGIES = ("oracle", "random", "greedy", "vw")
-ALL_STRATEGIES = ("oracle", "random", "static", "dynamic", "adaptive", "greedy", "bandit", "vw")
+VW_STRATEGIES = ("vw", "vw-squarecb")
+PURE_STRATEGIES = ("oracle", "random", "greedy", *VW_STRATEGIES)
+ALL_STRATEGIES: tuple[str, ...] = (
+    *("oracle", "random", "static", "dynamic", "adaptive", "greedy", "bandit"),
+    *VW_STRATEGIES,
+)
+DIAGNOSTIC_STRATEGIES = ("pool-only", "user-only", "pool-and-user")
 START = date(2026, 1, 5)  # a Monday, so simulated weeks are calendar weeks
 PROMISE_DAYS = 2  # "never within 48 hours": the two previous days' groups
 
@@ -53,6 +63,7 @@ class RunConfig:
     heterogeneity: Heterogeneity = "medium"
     nonstationary: bool = False
     via: Via = "inprocess"
+    family: str = "baseline"
 
 
 def day_of(index: int) -> date:
@@ -126,7 +137,7 @@ def simulate_day(
     if start.churned or not start.opens_app:
         user.end_day(day, rng)
         return DayRecord(
-            strategy, seed, uid, user.archetype.value, day, False, start.churned, (), 0
+            strategy, seed, uid, user.archetype.value, day, False, start.churned, (), 0, user.family
         )
     items = serve(user, day, start.checkin)
     hidden = served.recent(uid, day)
@@ -162,6 +173,7 @@ def simulate_day(
         user.churned,
         tuple(records),
         violations,
+        user.family,
     )
 
 
@@ -171,6 +183,13 @@ def scratch_folder() -> str | None:
     else the system's temporary folder."""
     shm = Path("/dev/shm")
     return str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else None
+
+
+def _response_stream(config: RunConfig, strategy: str) -> str:
+    """The seed of a run's responses: the baseline keeps the string it always had."""
+    if config.family == "baseline":
+        return f"{config.seed}|{strategy}|responses"
+    return f"{config.seed}|{strategy}|{config.family}|responses"
 
 
 def _engine_session(
@@ -200,9 +219,14 @@ def _run(
     progress: Callable[[int], None] | None,
 ) -> Iterator[DayRecord]:
     users = make_population(
-        config.users, library, config.seed, config.heterogeneity, config.nonstationary
+        config.users,
+        library,
+        config.seed,
+        config.heterogeneity,
+        config.nonstationary,
+        family=config.family,
     )
-    rng = Random(f"{config.seed}|{strategy}|responses")
+    rng = Random(_response_stream(config, strategy))
     served = Served()
     if strategy in ENGINE_STRATEGIES:
         with (

@@ -124,8 +124,13 @@ def effective_sample_size(weights: npt.ArrayLike) -> float:
     w = _array("weights", weights)
     if np.any(w < 0):
         raise ValueError("weights cannot be negative")
-    squares = float(np.sum(w * w))
-    return float(np.sum(w)) ** 2 / squares if squares > 0 else 0.0
+    top = float(np.max(w)) if w.size else 0.0
+    if top <= 0:
+        return 0.0
+    # Scaled by the largest weight (the ratio is scale-free): tiny weights would square into
+    # subnormal numbers and lose their precision.
+    w = w / top
+    return float(np.sum(w)) ** 2 / float(np.sum(w * w))
 
 
 def _sample_stderr(terms: FloatArray) -> float:

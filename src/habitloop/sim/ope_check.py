@@ -119,8 +119,9 @@ def collect(
     seed: int,
     heterogeneity: Heterogeneity = "medium",
     logging: Policy[None] | None = None,
+    family: str = "baseline",
 ) -> Logged:
-    population = make_population(users, library, seed, heterogeneity)
+    population = make_population(users, library, seed, heterogeneity, family=family)
     rng = Random(f"{seed}|ope")
     log = Logged()
     weights = ScoreWeights()

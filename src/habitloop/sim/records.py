@@ -15,6 +15,9 @@ Fields of ``ItemRecord`` (one served plan item):
 * ``outcome``: ``"completed"``, ``"partial"``, ``"skipped"`` or ``None`` (no answer).
 * ``rating``: 1-5 stars, or ``None`` when not rated.
 
+``DayRecord.family`` names the user-model family of the run (``habitloop.sim.families``);
+records read from a file written before families existed are ``baseline``.
+
 ``completion_value`` scores an outcome: completed 1, partial 0.5, skipped or no answer 0.
 
 Records are plain data: constructing one checks the value ranges and raises ``ValueError`` on a
@@ -90,6 +93,7 @@ class DayRecord:
     churned: bool
     items: tuple[ItemRecord, ...]
     rotation_violations: int
+    family: str = "baseline"
 
     def __post_init__(self) -> None:
         if self.day < 1:
@@ -156,13 +160,16 @@ def record_from_dict(data: Mapping[str, Any]) -> DayRecord:
         churned=_field(data, "churned", bool),
         items=tuple(_item_from_dict(item) for item in items),
         rotation_violations=_field(data, "rotation_violations", int),
+        # Records written before there were families are all of the baseline family.
+        family=_field(data, "family", str) if "family" in data else "baseline",
     )
 
 
-def write_jsonl(records: Iterable[DayRecord], path: Path) -> int:
-    """Write one JSON object per line (UTF-8, keys sorted); returns the number of records."""
+def write_jsonl(records: Iterable[DayRecord], path: Path, *, append: bool = False) -> int:
+    """Write (or append) one JSON object per line (UTF-8, keys sorted); returns the number of
+    records written."""
     count = 0
-    with Path(path).open("w", encoding="utf-8", newline="\n") as handle:
+    with Path(path).open("a" if append else "w", encoding="utf-8", newline="\n") as handle:
         for record in records:
             handle.write(json.dumps(record_to_dict(record), sort_keys=True, allow_nan=False))
             handle.write("\n")

@@ -44,6 +44,9 @@ all seven days inside the run):
 * rotation violations: the sum of ``rotation_violations`` over all records and seeds (must be 0).
 * relative comparison of A against reference R: per seed present in both, A's final-week
   completion / R's - 1 (so +0.20 is "+20%"); then mean and interval over seeds.
+
+A report covers one user-model family (``DayRecord.family``): records of several families are
+refused, and ``habitloop.sim.family_report`` summarises each family apart and across them.
 """
 
 from __future__ import annotations
@@ -107,6 +110,20 @@ class Report:
     archetypes: tuple[str, ...]
     strategies: tuple[StrategySummary, ...]
     comparisons: tuple[Comparison, ...]
+    family: str = "baseline"
+
+    def strategy(self, name: str) -> StrategySummary | None:
+        return next((s for s in self.strategies if s.strategy == name), None)
+
+    def comparison(self, strategy: str, reference: str) -> Stat | None:
+        return next(
+            (
+                c.relative
+                for c in self.comparisons
+                if (c.strategy, c.reference) == (strategy, reference)
+            ),
+            None,
+        )
 
     @property
     def final_week(self) -> tuple[int, int]:
@@ -283,6 +300,9 @@ def summarise(
         raise ValueError("weeks must be at least 1")
     if not every:
         raise ValueError("no records to summarise")
+    families = sorted({r.family for r in every})
+    if len(families) > 1:
+        raise ValueError(f"records of several families ({', '.join(families)}): summarise each")
     days = 7 * weeks if weeks is not None else max(r.day for r in every)
     retention_day = min(RETENTION_DAY, days)
     runs: dict[str, dict[int, list[DayRecord]]] = defaultdict(lambda: defaultdict(list))
@@ -301,9 +321,7 @@ def summarise(
             if (v := m.metrics["final_week"]) is not None
         }
     if comparisons is None:
-        comparisons = [
-            (a, b) for b in DEFAULT_REFERENCES if b in runs for a in sorted(runs) if a != b
-        ]
+        comparisons = default_comparisons(runs)
     compared = []
     for a, b in comparisons:
         if a not in runs or b not in runs:
@@ -317,4 +335,22 @@ def summarise(
         archetypes=tuple(sorted({r.archetype for r in every if r.day <= days})),
         strategies=tuple(summaries),
         comparisons=tuple(compared),
+        family=families[0],
     )
+
+
+def vowpal_configurations(report: Report) -> list[StrategySummary]:
+    """The Vowpal Wabbit strategies that ran (``vw`` and ``vw-*``), best final week first."""
+    found = [s for s in report.strategies if s.strategy == "vw" or s.strategy.startswith("vw-")]
+
+    def final(s: StrategySummary) -> float:
+        value = s.metrics["final_week"]
+        return -math.inf if value is None else value.mean
+
+    return sorted(found, key=lambda s: (-final(s), s.strategy))
+
+
+def default_comparisons(strategies: Iterable[str]) -> list[tuple[str, str]]:
+    """Every strategy against each of ``DEFAULT_REFERENCES`` that ran."""
+    names = sorted(set(strategies))
+    return [(a, b) for b in DEFAULT_REFERENCES if b in names for a in names if a != b]

@@ -8,14 +8,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from habitloop.sim.families import TUNED_ON
 from habitloop.sim.records import Stat
-from habitloop.sim.report import METRICS, RETENTION_DAY, Reach, Report
+from habitloop.sim.report import METRICS, RETENTION_DAY, Reach, Report, vowpal_configurations
 
 _FORMATS = {"rate": (1, 3, "", ""), "num": (1, 2, "", ""), "pct": (100, 1, "", "%")}
 _FORMATS["rel"] = (100, 1, "+", "%")
 
 
-def _fmt(s: Stat | None, kind: str = "rate", seeds: int = 0) -> str:
+def fmt(s: Stat | None, kind: str = "rate", seeds: int = 0) -> str:
     """``mean ± half-width`` (a bare mean with one seed; "(k/n seeds)" when only k of the
     strategy's n seeds define the metric), or n/a when no seed does."""
     if s is None:
@@ -28,10 +29,10 @@ def _fmt(s: Stat | None, kind: str = "rate", seeds: int = 0) -> str:
 
 
 def _reach(r: Reach) -> str:
-    return "not reached" if r.days is None else _fmt(r.days, "num", r.seeds)
+    return "not reached" if r.days is None else fmt(r.days, "num", r.seeds)
 
 
-def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
+def table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     return [*lines, *("| " + " | ".join(row) + " |" for row in rows), ""]
 
@@ -51,33 +52,34 @@ def to_markdown(report: Report) -> str:
         [
             s.strategy,
             str(len(s.seeds)),
-            *(_fmt(s.metrics[k], f, len(s.seeds)) for k, _, f in METRICS),
+            *(fmt(s.metrics[k], f, len(s.seeds)) for k, _, f in METRICS),
         ]
         for s in ss
     ]
     for row, s in zip(rows, ss, strict=True):
         row += [_reach(s.days_to_80), str(s.rotation_violations)]
-    out = [f"# Evaluation report ({report.days} days)", ""]
-    out += _table([*header, "Days to 80% of oracle", "Rotation violations"], rows)
+    out = [f"# Evaluation report ({report.days} days)", "", _family_line(report.family), ""]
+    out += table([*header, "Days to 80% of oracle", "Rotation violations"], rows)
     weeks = [
         f"Week {w + 1} (days {7 * w + 1}-{min(7 * w + 7, report.days)})"
         for w in range(report.weeks)
     ]
     out += ["## Completion by week", ""]
-    out += _table(["Strategy", *weeks], ([s.strategy, *map(_fmt, s.series["by_week"])] for s in ss))
+    out += table(["Strategy", *weeks], ([s.strategy, *map(fmt, s.series["by_week"])] for s in ss))
     if report.full_weeks:
         out += ["## Users with >= 3 variations per category, by week", ""]
         cells = (
-            [s.strategy, *(_fmt(v, "pct") for v in s.series["variety_share_by_week"])] for s in ss
+            [s.strategy, *(fmt(v, "pct") for v in s.series["variety_share_by_week"])] for s in ss
         )
-        out += _table(["Strategy", *weeks[: report.full_weeks]], cells)
+        out += table(["Strategy", *weeks[: report.full_weeks]], cells)
     out += ["## Completion by archetype", ""]
-    cells = ([s.strategy, *(_fmt(s.by_archetype.get(a)) for a in report.archetypes)] for s in ss)
-    out += _table(["Strategy", *report.archetypes], cells)
+    cells = ([s.strategy, *(fmt(s.by_archetype.get(a)) for a in report.archetypes)] for s in ss)
+    out += table(["Strategy", *report.archetypes], cells)
     if report.comparisons:
         out += [f"## Final-week completion relative to a reference (days {first}-{last})", ""]
-        cells = ([c.strategy, c.reference, _fmt(c.relative, "rel")] for c in report.comparisons)
-        out += _table(["Strategy", "Reference", "Relative difference"], cells)
+        cells = ([c.strategy, c.reference, fmt(c.relative, "rel")] for c in report.comparisons)
+        out += table(["Strategy", "Reference", "Relative difference"], cells)
+    out += _vowpal(report)
     out += ["## Notes", "", "- Values are means over seeds ± the half-width of a 95% t-interval."]
     single = [s.strategy for s in ss if len(s.seeds) == 1]
     if single:
@@ -88,6 +90,24 @@ def to_markdown(report: Report) -> str:
         out.append("- No full week in the run: variety is not defined (n/a).")
     out.append("- Definitions: see the docstring of `habitloop.sim.report`; n/a means undefined.")
     return "\n".join(out) + "\n"
+
+
+def _family_line(family: str) -> str:
+    split = "strategies are tuned on it" if family == TUNED_ON else "held out: never tuned on"
+    return f"User-model family: `{family}` ({split}; see `habitloop.sim.families`)."
+
+
+def _vowpal(report: Report) -> list[str]:
+    """Which Vowpal Wabbit configuration did better on this family's final week."""
+    found = vowpal_configurations(report)
+    if len(found) < 2:
+        return []
+    first, last = report.final_week
+    cells = ([s.strategy, fmt(s.metrics["final_week"], "rate", len(s.seeds))] for s in found)
+    out = ["## Vowpal Wabbit configurations", ""]
+    out += table(["Configuration", f"Completion, days {first}-{last}"], cells)
+    note = f"`{found[0].strategy}` did better here and counts as Vowpal Wabbit in the summary."
+    return [*out, note, ""]
 
 
 def write_report(report: Report, folder: Path) -> list[Path]:
