@@ -9,6 +9,14 @@ from typing import Any
 from habitloop.bench.scenarios import SCENARIOS
 
 BACKENDS = ("sqlite", "postgres")
+# PostgreSQL with row level security turned off after seeding, only when asked for: beside
+# "postgres" in one run, it shows what the policies cost.
+NO_RLS = "postgres-no-rls"
+KNOWN_BACKENDS = (*BACKENDS, NO_RLS)
+
+
+def on_postgres(backend: str) -> bool:
+    return backend.startswith("postgres")
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,17 @@ from pathlib import Path
 from time import perf_counter
 from typing import Any
 
-from habitloop.bench.config import BenchConfig
+from habitloop.bench.config import NO_RLS, BenchConfig, on_postgres
 from habitloop.bench.core_costs import Timing, core_costs
 from habitloop.bench.growth import Point, history_growth, users_growth
 from habitloop.bench.http_runs import HttpRun, Memory, answering_runs, http_matrix, runs_per_backend
-from habitloop.bench.postgres import PostgresMissing, create_database, find_bindir, postgres_server
+from habitloop.bench.postgres import (
+    PostgresMissing,
+    create_database,
+    find_bindir,
+    postgres_server,
+    without_row_security,
+)
 from habitloop.bench.scenarios import SCENARIOS, Workload
 from habitloop.bench.seed import Seeded, seed
 from habitloop.bench.wrk import THREADS, wrk_path
@@ -55,7 +61,7 @@ def check_tools(config: BenchConfig) -> None:
         raise BenchUnavailable(f"unknown scenario(s): {', '.join(sorted(unknown))}")
     if config.http and wrk_path() is None:
         raise BenchUnavailable("wrk is not installed (Debian: apt-get install wrk)")
-    if "postgres" in config.backends and find_bindir() is None:
+    if any(on_postgres(b) for b in config.backends) and find_bindir() is None:
         raise BenchUnavailable(
             "the postgres backend needs the PostgreSQL server binaries (initdb, pg_ctl); "
             "Debian: apt-get install postgresql, or set HABITLOOP_PG_BIN"
@@ -103,6 +109,8 @@ def _backend(results: Results, clock: _Clock, backend: str, secret: str, work: P
             )
             advance(1)
         results.seeds[backend] = seeded
+        if backend == NO_RLS:
+            without_row_security(url)
         if not config.scenarios:
             return
         with clock.phase(f"http {backend}", runs_per_backend(config)) as advance:

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-from habitloop.bench.config import BACKENDS, BenchConfig, configured
+from habitloop.bench.config import KNOWN_BACKENDS, BenchConfig, configured, on_postgres
 from habitloop.bench.postgres import find_bindir
 from habitloop.bench.report import write_report
 from habitloop.bench.runner import BenchUnavailable, check_tools, run_bench
@@ -56,7 +56,10 @@ def bench(
     ] = None,
     connections: Annotated[str | None, typer.Option(help="Comma-separated [16,64].")] = None,
     workers: Annotated[str | None, typer.Option(help="Comma-separated [1,2; quick 1].")] = None,
-    backends: Annotated[str | None, typer.Option(help="sqlite,postgres [both].")] = None,
+    backends: Annotated[
+        str | None,
+        typer.Option(help="Of sqlite,postgres,postgres-no-rls [sqlite,postgres]."),
+    ] = None,
     scenarios: Annotated[
         str | None, typer.Option(help=f"Comma-separated of {','.join(SCENARIOS)} [all].")
     ] = None,
@@ -79,7 +82,7 @@ def bench(
         duration=duration,
         connections=_numbers(connections, "--connections"),
         workers=_numbers(workers, "--workers"),
-        backends=_names(backends, BACKENDS, "--backends"),
+        backends=_names(backends, KNOWN_BACKENDS, "--backends"),
         scenarios=_names(scenarios, SCENARIOS, "--scenarios"),
         in_process=in_process,
         keep_databases=keep_databases,
@@ -113,7 +116,7 @@ def _what_this_machine_can_run(config: BenchConfig, *, explicit_backends: bool) 
     required = {name for name in ("POSTGRES", "WRK") if os.environ.get(f"HABITLOOP_REQUIRE_{name}")}
     if not explicit_backends and "POSTGRES" not in required and find_bindir() is None:
         stderr().print("notice: no PostgreSQL server binaries: the bench runs on SQLite only")
-        config = replace(config, backends=tuple(b for b in config.backends if b != "postgres"))
+        config = replace(config, backends=tuple(b for b in config.backends if not on_postgres(b)))
     if config.http and "WRK" not in required and wrk_path() is None:
         stderr().print("notice: wrk is not installed: only the in-process figures are measured")
         config = replace(config, scenarios=())
