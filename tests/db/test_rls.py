@@ -22,10 +22,12 @@ from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.pool import NullPool
 
 from habitloop import Habitloop
+from habitloop.core.summary import IsoWeek
 from habitloop.db import ANON, SERVICE, Database, Identity, create_db_engine
 from habitloop.db.identity import IDENTITY_OPTION
 from habitloop.db.migrate import is_up_to_date
 from habitloop.settings import Settings
+from habitloop.summaries.service import store_range
 from tests.conftest import SERVICE_LOGIN, make_settings, migrated_database_url
 from tests.support.postgres import PostgresCluster
 
@@ -41,6 +43,7 @@ PER_USER = (
     "feedback",
     "profiles",
     "bandit_models",
+    "weekly_summaries",
 )
 LIBRARY = ("tasks", "library_state")
 EVERY_TABLE = (*PER_USER, *LIBRARY, "bandit_population")
@@ -61,6 +64,15 @@ def settings(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
             hl.feedback(
                 {**answer, "status": "completed"}, now=datetime(2026, 11, 23, 20, tzinfo=UTC)
             )
+    db = Database(create_db_engine(settings))
+    try:
+        with db.transaction() as session:
+            for user_id in (ANA, BEN):
+                store_range(
+                    session, settings=settings, week=IsoWeek(2026, 48), first=user_id, last=user_id
+                )
+    finally:
+        db.dispose()
     return settings
 
 

@@ -129,8 +129,9 @@ def _pg_ctl(bindir: Path, root: Path) -> str:
 
 
 class PostgresCluster:
-    def __init__(self, bindir: Path, root: Path) -> None:
+    def __init__(self, bindir: Path, root: Path, options: str = "") -> None:
         self.bindir = bindir
+        self.options = options
         self.root = root
         self.data_dir = root / "data"
         self.log_path = root / "server.log"
@@ -140,11 +141,12 @@ class PostgresCluster:
         self._stopped = False
 
     @classmethod
-    def start(cls, bindir: Path | None = None) -> PostgresCluster:
+    def start(cls, bindir: Path | None = None, options: str = "") -> PostgresCluster:
+        """``options``: more server settings (``-c name=value ...``)."""
         bindir = bindir or find_pg_bin()
         if bindir is None:
             raise PostgresError("no PostgreSQL server binaries found (set HABITLOOP_PG_BIN)")
-        cluster = cls(bindir, Path(tempfile.mkdtemp(prefix="habitloop-pg-")))
+        cluster = cls(bindir, Path(tempfile.mkdtemp(prefix="habitloop-pg-")), options)
         # Registered before initdb so even an interrupted start removes the directory.
         atexit.register(cluster.stop)
         try:
@@ -165,7 +167,7 @@ class PostgresCluster:
             startparams="-w",
             dbname="postgres",
             user=SUPERUSER,
-            postgres_options=_TUNING,
+            postgres_options=f"{_TUNING} {self.options}".strip(),
             timeout=120,
         )
 

@@ -103,7 +103,8 @@ def friction_level(score: float) -> str:
     return "high" if score > FRICTION_HIGH + EPS else "medium"
 
 
-def _streaks(days: list[date], today: date) -> tuple[int, int]:
+def streaks(days: list[date], today: date) -> tuple[int, int]:
+    """(current, longest) streak over ``days``, the counting days in order, as of ``today``."""
     chains: list[tuple[date, int]] = []  # (last day, counting days) per chain, oldest first
     for day in days:
         if chains and (day - chains[-1][0]).days <= STREAK_MAX_GAP_DAYS:
@@ -208,7 +209,7 @@ def _task_stats(profile: Profile, today: date) -> dict[UUID, TaskStats]:
 
 def view(profile: Profile, today: date) -> ProfileView:
     counting = _counting_days(profile, today)
-    current, longest = _streaks(counting, today)
+    current, longest = streaks(counting, today)
     friction = _friction(profile)
     stats = _task_stats(profile, today)
     tried = frozenset(t for t in profile.tasks if has_tried(profile, t))

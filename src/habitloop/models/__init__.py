@@ -12,6 +12,7 @@ from habitloop.models.profile import ProfileRow
 from habitloop.models.rotation import RotationRow
 from habitloop.models.task import TaskRow
 from habitloop.models.user import UserRow
+from habitloop.models.weekly_summary import WeeklySummaryRow
 
 __all__ = [
     "BanditModelRow",
@@ -27,4 +28,5 @@ __all__ = [
     "RotationRow",
     "TaskRow",
     "UserRow",
+    "WeeklySummaryRow",
 ]

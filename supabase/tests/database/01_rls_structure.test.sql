@@ -5,7 +5,7 @@
 begin;
 create extension if not exists pgtap;
 
-select plan(51);
+select plan(55);
 
 -- Row level security is enabled and forced (even the tables' owner sees no row without a policy).
 select ok(
@@ -14,7 +14,7 @@ select ok(
 )
 from unnest(array[
     'users', 'checkins', 'plans', 'plan_items', 'decisions', 'rotation_state', 'feedback',
-    'profiles', 'bandit_models', 'tasks', 'library_state', 'bandit_population'
+    'profiles', 'bandit_models', 'weekly_summaries', 'tasks', 'library_state', 'bandit_population'
 ]) as t;
 
 -- Every table with a user_id, including tables added after these tests were written.
@@ -34,7 +34,7 @@ select policies_are(
 )
 from unnest(array[
     'users', 'checkins', 'plans', 'plan_items', 'decisions', 'rotation_state', 'feedback',
-    'profiles', 'bandit_models'
+    'profiles', 'bandit_models', 'weekly_summaries'
 ]) as t;
 
 select policies_are('public', 'tasks', array['tasks_read', 'tasks_service'], 'tasks: read, and the service');
@@ -55,7 +55,7 @@ select policies_are(
 select table_privs_are('public', t, 'anon', array[]::text[], 'anon has no privilege on ' || t)
 from unnest(array[
     'users', 'checkins', 'plans', 'plan_items', 'decisions', 'rotation_state', 'feedback',
-    'profiles', 'bandit_models', 'tasks', 'library_state', 'bandit_population'
+    'profiles', 'bandit_models', 'weekly_summaries', 'tasks', 'library_state', 'bandit_population'
 ]) as t;
 
 select table_privs_are(
@@ -64,7 +64,7 @@ select table_privs_are(
 )
 from unnest(array[
     'users', 'checkins', 'plans', 'plan_items', 'decisions', 'rotation_state', 'feedback',
-    'profiles', 'bandit_models'
+    'profiles', 'bandit_models', 'weekly_summaries'
 ]) as t;
 
 select table_privs_are('public', 'tasks', 'authenticated', array['SELECT'], 'authenticated only reads tasks');
@@ -80,7 +80,7 @@ select is_empty(
     $$ select c.relname::text from pg_class c, aclexplode(c.relacl) acl
        where c.oid = any(array[
            'users', 'checkins', 'plans', 'plan_items', 'decisions', 'rotation_state', 'feedback',
-           'profiles', 'bandit_models', 'tasks', 'library_state', 'bandit_population'
+           'profiles', 'bandit_models', 'weekly_summaries', 'tasks', 'library_state', 'bandit_population'
        ]::regclass[]) and acl.grantee = 0 $$,
     'PUBLIC has no privilege on any habitloop table'
 );

@@ -1,0 +1,344 @@
+"""The summaries' one statement: every user's week in figures, set-based, for a range of user
+ids (or for all of them, as the scheduled job runs it).
+
+A handful of ``GROUP BY`` aggregates over the week's plan items (with their answers), the
+answers' counting days and the users' phases, joined per user into one row: its totals and a
+``figures`` document (read back by ``repository.figures_of``). ``select_figures`` is the
+aggregate; ``store_figures`` inserts it into ``weekly_summaries``, and where a row for the
+(user, week) exists replaces it only when the figures differ, so that recomputing an unchanged
+week writes nothing.
+
+The week's bounds are SQL expressions: bound parameters for a run (``week_start``,
+``week_end``, ``previous_start``, ``history_start``), or, for the job ``pg_cron`` runs, the
+last full week computed by the database (``scheduled_bounds``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    CTE,
+    ColumnElement,
+    Date,
+    Insert,
+    Integer,
+    Select,
+    Uuid,
+    and_,
+    bindparam,
+    case,
+    distinct,
+    func,
+    literal_column,
+    select,
+    true,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+
+from habitloop.db.json_sql import document, json_array_agg, json_object
+from habitloop.models import FeedbackRow, PlanItemRow, ProfileRow, UserRow, WeeklySummaryRow
+from habitloop.models.base import table_of
+
+USERS = table_of(UserRow)
+ITEMS = table_of(PlanItemRow)
+FEEDBACK = table_of(FeedbackRow)
+PROFILES = table_of(ProfileRow)
+SUMMARIES = table_of(WeeklySummaryRow)
+
+DONE = ("completed", "partial")
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """The days a summary reads: its week, the week before, and the counting days behind
+    its streaks."""
+
+    start: ColumnElement[Any]
+    end: ColumnElement[Any]
+    previous_start: ColumnElement[Any]
+    history_start: ColumnElement[Any]
+
+
+def bound_parameters() -> Bounds:
+    return Bounds(
+        bindparam("week_start", type_=Date),
+        bindparam("week_end", type_=Date),
+        bindparam("previous_start", type_=Date),
+        bindparam("history_start", type_=Date),
+    )
+
+
+def scheduled_bounds(history_days: int) -> Bounds:
+    """PostgreSQL: the last full ISO week by the database's clock (UTC), for a scheduled job."""
+    monday = "(CAST(date_trunc('week', now() AT TIME ZONE 'UTC') AS date) - 7)"
+    return Bounds(
+        literal_column(monday, Date),
+        literal_column(f"({monday} + 6)", Date),
+        literal_column(f"({monday} - 7)", Date),
+        literal_column(f"({monday} + 6 - {history_days - 1})", Date),
+    )
+
+
+def _in_range(column: ColumnElement[Any], ranged: bool) -> ColumnElement[bool]:
+    if not ranged:
+        return true()
+    return and_(column >= bindparam("first", type_=Uuid), column <= bindparam("last", type_=Uuid))
+
+
+def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def _week_items(bounds: Bounds, ranged: bool) -> CTE:
+    """The active items of the week and the week before, each with its answer, if any."""
+    # An answer has its item's date: bounding both lets the join read two weeks of answers,
+    # not the users' whole history.
+    answer = and_(
+        FEEDBACK.c.user_id == ITEMS.c.user_id,
+        FEEDBACK.c.plan_item_id == ITEMS.c.item_id,
+        FEEDBACK.c.plan_date >= bounds.previous_start,
+        FEEDBACK.c.plan_date <= bounds.end,
+    )
+    return (
+        select(
+            ITEMS.c.user_id,
+            ITEMS.c.plan_date,
+            ITEMS.c.category,
+            ITEMS.c.task_id,
+            ITEMS.c.name,
+            ITEMS.c.variation_group,
+            FEEDBACK.c.outcome,
+            FEEDBACK.c.satisfaction_rating,
+            FEEDBACK.c.continue_preference,
+        )
+        .select_from(ITEMS.outerjoin(FEEDBACK, answer))
+        .where(
+            _in_range(ITEMS.c.user_id, ranged),
+            ITEMS.c.active.is_(True),
+            ITEMS.c.plan_date >= bounds.previous_start,
+            ITEMS.c.plan_date <= bounds.end,
+        )
+        .cte("week_items")
+    )
+
+
+def _days(items: CTE, bounds: Bounds) -> CTE:
+    completed = _count_if(items.c.outcome == "completed")
+    per_day = (
+        select(
+            items.c.user_id,
+            items.c.plan_date,
+            func.count().label("scheduled"),
+            completed.label("completed"),
+            _count_if(items.c.outcome == "partial").label("partial"),
+        )
+        .where(items.c.plan_date >= bounds.start)
+        .group_by(items.c.user_id, items.c.plan_date)
+        .order_by(items.c.user_id, items.c.plan_date)
+        .subquery("per_day")
+    )
+    entry = json_object(
+        "day", per_day.c.plan_date, "s", per_day.c.scheduled, "c", per_day.c.completed,
+        "p", per_day.c.partial,
+    )  # fmt: skip
+    return (
+        select(
+            per_day.c.user_id,
+            json_array_agg(entry, per_day.c.plan_date).label("doc"),
+            func.sum(per_day.c.scheduled).label("scheduled"),
+            func.sum(per_day.c.completed).label("completed"),
+            func.sum(per_day.c.partial).label("partial"),
+        )
+        .group_by(per_day.c.user_id)
+        .cte("week_days")
+    )
+
+
+def _previous(items: CTE, bounds: Bounds) -> CTE:
+    return (
+        select(
+            items.c.user_id,
+            func.count().label("scheduled"),
+            _count_if(items.c.outcome == "completed").label("completed"),
+            _count_if(items.c.outcome == "partial").label("partial"),
+        )
+        .where(items.c.plan_date < bounds.start)
+        .group_by(items.c.user_id)
+        .cte("previous_week")
+    )
+
+
+def _categories(items: CTE, bounds: Bounds) -> CTE:
+    i = items.c
+    per_category = (
+        select(
+            i.user_id,
+            i.category,
+            func.count().label("s"),
+            _count_if(i.outcome == "completed").label("c"),
+            _count_if(i.outcome == "partial").label("p"),
+            _count_if(i.outcome == "skipped").label("k"),
+            func.count(distinct(i.variation_group)).label("v"),
+            func.count(i.satisfaction_rating).label("r"),
+            func.coalesce(func.sum(i.satisfaction_rating), 0).label("rs"),
+            _count_if(i.continue_preference == "yes").label("ky"),
+            _count_if(i.continue_preference == "maybe").label("km"),
+            _count_if(i.continue_preference == "no").label("kn"),
+        )
+        .where(i.plan_date >= bounds.start)
+        .group_by(i.user_id, i.category)
+        .order_by(i.user_id, i.category)
+        .subquery("per_category")
+    )
+    c = per_category.c
+    keys = ("s", "c", "p", "k", "v", "r", "rs", "ky", "km", "kn")
+    pairs: list[Any] = ["category", c.category]
+    for key in keys:
+        pairs += [key, c[key]]
+    return (
+        select(c.user_id, json_array_agg(json_object(*pairs), c.category).label("doc"))
+        .group_by(c.user_id)
+        .cte("week_categories")
+    )
+
+
+def _tasks(items: CTE, bounds: Bounds, ranged: bool) -> CTE:
+    """The week's tasks, each flagged new when its first completed or partial answer ever
+    falls in the week."""
+    i = items.c
+    per_task = (
+        select(
+            i.user_id,
+            i.task_id,
+            func.max(i.name).label("name"),
+            func.max(i.category).label("category"),
+            func.count().label("s"),
+            _count_if(i.outcome == "completed").label("c"),
+            _count_if(i.outcome == "partial").label("p"),
+        )
+        .where(i.plan_date >= bounds.start)
+        .group_by(i.user_id, i.task_id)
+        .cte("week_tasks")
+    )
+    t, f = per_task.c, FEEDBACK.c
+    first_done = (
+        select(f.user_id, f.task_id, func.min(f.plan_date).label("first"))
+        .select_from(FEEDBACK.join(per_task, and_(t.user_id == f.user_id, t.task_id == f.task_id)))
+        .where(_in_range(f.user_id, ranged), f.outcome.in_(DONE), f.plan_date <= bounds.end)
+        .group_by(f.user_id, f.task_id)
+        .subquery("first_done")
+    )
+    new = case((first_done.c.first >= bounds.start, 1), else_=0)
+    flagged = (
+        select(t.user_id, t.task_id, t.name, t.category, t.s, t.c, t.p, new.label("n"))
+        .select_from(
+            per_task.outerjoin(
+                first_done,
+                and_(first_done.c.user_id == t.user_id, first_done.c.task_id == t.task_id),
+            )
+        )
+        .order_by(t.user_id, t.task_id)
+        .subquery("flagged")
+    )
+    g = flagged.c
+    entry = json_object(
+        "task_id", g.task_id, "name", g.name, "category", g.category, "s", g.s, "c", g.c,
+        "p", g.p, "new", g.n,
+    )  # fmt: skip
+    return (
+        select(g.user_id, json_array_agg(entry, g.task_id).label("doc"))
+        .group_by(g.user_id)
+        .cte("week_task_docs")
+    )
+
+
+def _done_days(bounds: Bounds, ranged: bool) -> CTE:
+    """The days with a completed or partial answer, the counting days of streaks."""
+    f = FEEDBACK.c
+    days = (
+        select(f.user_id, f.plan_date)
+        .where(
+            _in_range(f.user_id, ranged),
+            f.outcome.in_(DONE),
+            f.plan_date >= bounds.history_start,
+            f.plan_date <= bounds.end,
+        )
+        .group_by(f.user_id, f.plan_date)
+        .order_by(f.user_id, f.plan_date)
+        .subquery("counting_days")
+    )
+    in_week = _count_if(and_(days.c.plan_date >= bounds.start, days.c.plan_date <= bounds.end))
+    return (
+        select(
+            days.c.user_id,
+            json_array_agg(days.c.plan_date, days.c.plan_date).label("doc"),
+            in_week.label("active_days"),
+        )
+        .group_by(days.c.user_id)
+        .cte("done_days")
+    )
+
+
+def select_figures(bounds: Bounds, *, ranged: bool) -> Select[Any]:
+    """Per user in the range: ``user_id, scheduled, completed, partial, active_days,
+    figures``."""
+    items = _week_items(bounds, ranged)
+    days, before = _days(items, bounds), _previous(items, bounds)
+    categories, tasks = _categories(items, bounds), _tasks(items, bounds, ranged)
+    done = _done_days(bounds, ranged)
+    u, profile = USERS.c, PROFILES.c
+    in_phase = func.coalesce(profile.completions, 0) - u.phase_completions
+    phase = json_object(
+        "phase", u.learning_phase, "since", u.phase_since, "locked", u.phase_locked,
+        "completions", case((in_phase > 0, in_phase), else_=0),
+    )  # fmt: skip
+    previous = json_object(
+        "s", func.coalesce(before.c.scheduled, 0), "c", func.coalesce(before.c.completed, 0),
+        "p", func.coalesce(before.c.partial, 0),
+    )  # fmt: skip
+    figures = json_object(
+        "days", document(days.c.doc), "previous", previous,
+        "categories", document(categories.c.doc), "tasks", document(tasks.c.doc),
+        "done_days", document(done.c.doc), "phase", phase,
+    )  # fmt: skip
+    joined = (
+        USERS.outerjoin(PROFILES, profile.user_id == u.user_id)
+        .outerjoin(days, days.c.user_id == u.user_id)
+        .outerjoin(before, before.c.user_id == u.user_id)
+        .outerjoin(categories, categories.c.user_id == u.user_id)
+        .outerjoin(tasks, tasks.c.user_id == u.user_id)
+        .outerjoin(done, done.c.user_id == u.user_id)
+    )
+    return (
+        select(
+            u.user_id,
+            bounds.start.label("week_start"),
+            func.coalesce(days.c.scheduled, 0).cast(Integer).label("scheduled"),
+            func.coalesce(days.c.completed, 0).cast(Integer).label("completed"),
+            func.coalesce(days.c.partial, 0).cast(Integer).label("partial"),
+            func.coalesce(done.c.active_days, 0).cast(Integer).label("active_days"),
+            figures.label("figures"),
+        )
+        .select_from(joined)
+        # Also what SQLite needs to read an upsert's ON CONFLICT after a join's ON.
+        .where(_in_range(u.user_id, ranged))
+    )
+
+
+def store_figures(dialect: str, bounds: Bounds, *, ranged: bool) -> Insert:
+    """``select_figures`` into ``weekly_summaries``; a stored row changes only when its figures
+    do (and only then does ``computed_at`` move)."""
+    source = select_figures(bounds, ranged=ranged)
+    columns = ["user_id", "week_start", "scheduled", "completed", "partial", "active_days"]
+    columns.append("figures")
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(SUMMARIES)
+    statement = insert.from_select(columns, source)
+    excluded = statement.excluded
+    changed = {name: excluded[name] for name in columns[2:]}
+    return statement.on_conflict_do_update(
+        index_elements=[SUMMARIES.c.user_id, SUMMARIES.c.week_start],
+        set_={**changed, "computed_at": func.now()},
+        where=SUMMARIES.c.figures.is_distinct_from(excluded.figures),
+    )
