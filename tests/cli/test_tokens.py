@@ -58,3 +58,15 @@ def test_a_default_lifetime_over_the_maximum_stops_the_command(
     result = runner.invoke(app, ["token", str(USER)])
     assert result.exit_code == 2
     assert "HABITLOOP_TOKEN_TTL_SECONDS (7200) exceeds" in result.output
+
+
+def test_link_prints_a_sign_in_link_with_the_token_after_the_hash() -> None:
+    result = runner.invoke(
+        app, ["token", str(USER), "--link", "--base-url", "https://habits.example/"]
+    )
+    assert result.exit_code == 0, result.output
+    link = result.stdout.strip()
+    base, _, token = link.partition("#token=")
+    assert base == "https://habits.example/signin"
+    principal = authenticate(SECRET, token, datetime.now(UTC), max_ttl=timedelta(days=1))
+    assert principal.user_id == USER

@@ -21,9 +21,11 @@ from habitloop.learning.endpoints import router as learning_router
 from habitloop.logging import configure_logging
 from habitloop.plans.endpoints import router as plans_router
 from habitloop.settings import Settings, load_settings
+from habitloop.summaries.endpoints import router as summaries_router
 from habitloop.swaps.endpoints import router as swaps_router
 from habitloop.tasks.endpoints import router as tasks_router
 from habitloop.users.endpoints import router as users_router
+from habitloop.web.pages import install_pages
 
 API_VERSION = "1.0.0"
 
@@ -71,10 +73,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         swaps_router,
         feedback_router,
         learning_router,
+        summaries_router,
         tasks_router,
     )
     for router in routers:
         app.include_router(router)
+    install_pages(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(DateHorizonMiddleware, days=settings.plan_horizon_days)
     metrics.instrument(app)

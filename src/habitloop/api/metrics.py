@@ -6,6 +6,8 @@ persist steps."""
 
 from __future__ import annotations
 
+import time
+
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_fastapi_instrumentator import Instrumentator
@@ -16,8 +18,12 @@ from sqlalchemy.pool import QueuePool
 LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 
 
+REQUESTS_METRIC = "habitloop_http_requests_total"
+
+
 class AppMetrics:
     def __init__(self) -> None:
+        self.started = time.time()
         self.registry = CollectorRegistry()
         self.plans = Counter(
             "habitloop_plans_generated_total",
@@ -53,9 +59,7 @@ class AppMetrics:
             registry=self.registry,
         )
         instrumentator.add(
-            route_metrics.requests(
-                metric_name="habitloop_http_requests_total", registry=self.registry
-            ),
+            route_metrics.requests(metric_name=REQUESTS_METRIC, registry=self.registry),
             route_metrics.latency(
                 metric_name="habitloop_http_request_seconds",
                 buckets=LATENCY_BUCKETS,
@@ -68,3 +72,13 @@ class AppMetrics:
         pool = engine.pool
         if isinstance(pool, QueuePool):
             self.pool_in_use.set_function(pool.checkedout)
+
+    def server_errors(self) -> int:
+        """Answers with a 5xx status this worker has sent since it started."""
+        total = 0.0
+        for family in self.registry.collect():
+            for sample in family.samples:
+                is_count = sample.name == REQUESTS_METRIC
+                if is_count and str(sample.labels.get("status", "")).startswith("5"):
+                    total += sample.value
+        return int(total)

@@ -132,6 +132,7 @@ def without_row_security(url: str) -> None:
         ).fetchall()
         for (table,) in tables:
             connection.execute(
-                sql.SQL("ALTER TABLE {} NO FORCE ROW LEVEL SECURITY, DISABLE ROW LEVEL SECURITY")
-                .format(sql.Identifier(table))
+                sql.SQL(
+                    "ALTER TABLE {} NO FORCE ROW LEVEL SECURITY, DISABLE ROW LEVEL SECURITY"
+                ).format(sql.Identifier(table))
             )

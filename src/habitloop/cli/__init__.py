@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import typer
 
-from . import bench, db, library, plan, serve, simulate, tokens
+from . import bench, db, demo, library, plan, serve, simulate, summaries, tokens
 
 app = typer.Typer(
     name="habitloop",
@@ -20,8 +20,10 @@ app.add_typer(db.app, name="db")
 app.add_typer(library.app, name="library")
 app.command("token")(tokens.token)
 app.command("plan")(plan.plan)
+app.add_typer(summaries.app, name="summaries")
 app.command("simulate")(simulate.simulate)
 app.command("bench")(bench.bench)
+app.command("demo")(demo.demo)
 
 
 def main() -> None:

@@ -1,4 +1,5 @@
-"""``habitloop token``: a bearer token signed with the service's secret, for curl and scripts."""
+"""``habitloop token``: a bearer token signed with the service's secret, for curl and scripts,
+or a sign-in link for the pages."""
 
 from __future__ import annotations
 
@@ -10,6 +11,14 @@ import typer
 
 from habitloop.auth import issue_token, resolve_secret
 from habitloop.cli.common import reports_errors, start
+
+DEFAULT_BASE_URL = "http://127.0.0.1:8000"
+
+
+def signin_link(base_url: str, token: str) -> str:
+    """The token rides after ``#``: a browser never sends that part, so it stays out of the
+    server's logs; the sign-in page reads it and keeps it in a cookie."""
+    return f"{base_url.rstrip('/')}/signin#token={token}"
 
 
 @reports_errors
@@ -37,8 +46,20 @@ def token(
             show_default=False,
         ),
     ] = None,
+    link: Annotated[
+        bool,
+        typer.Option(
+            "--link",
+            help="Print a sign-in link for the pages instead (today's plan, or the dashboard "
+            "with --service); it works until the token expires.",
+        ),
+    ] = False,
+    base_url: Annotated[
+        str, typer.Option("--base-url", help="Where the server is, for --link.")
+    ] = DEFAULT_BASE_URL,
 ) -> None:
-    """Print a JWT for USER_ID, and nothing else, so TOKEN=$(habitloop token ...) works."""
+    """Print a JWT for USER_ID (or a sign-in link with --link), and nothing else, so
+    TOKEN=$(habitloop token ...) works."""
     if user_id is None and not service:
         raise typer.BadParameter(
             "a user token needs USER_ID (or pass --service)", param_hint="USER_ID"
@@ -52,4 +73,5 @@ def token(
         )
     lifetime = timedelta(seconds=ttl if ttl is not None else settings.token_ttl_seconds)
     secret = resolve_secret(settings)
-    typer.echo(issue_token(secret, user_id, service=service, ttl=lifetime, now=datetime.now(UTC)))
+    issued = issue_token(secret, user_id, service=service, ttl=lifetime, now=datetime.now(UTC))
+    typer.echo(signin_link(base_url, issued) if link else issued)

@@ -138,3 +138,27 @@ def update_answer(
 ) -> None:
     keys = {"key_user_id": user_id, "key_feedback_id": feedback_id}
     session.connection().execute(_UPDATE.values(**values), keys)
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerShown:
+    """What a user said about an item, as a page shows it back to them."""
+
+    plan_item_id: UUID
+    outcome: str
+    source: str
+    satisfaction_rating: int | None
+    skip_reason: str | None
+
+
+_SHOWN = select(*(FEEDBACK.c[name] for name in AnswerShown.__slots__)).where(
+    FEEDBACK.c.user_id == bindparam("user_id"),
+    FEEDBACK.c.plan_item_id.in_(bindparam("item_ids", expanding=True)),
+)
+
+
+def answers_shown(session: Session, user_id: UUID, item_ids: list[UUID]) -> list[AnswerShown]:
+    if not item_ids:
+        return []
+    rows = session.connection().execute(_SHOWN, {"user_id": user_id, "item_ids": item_ids})
+    return [AnswerShown(*row) for row in rows]

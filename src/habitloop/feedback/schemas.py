@@ -111,3 +111,14 @@ class BatchOut(BaseModel):
     updated: int
     failed: int
     results: list[BatchResult]
+
+
+class AnswerOut(BaseModel):
+    """An item's answer as read back; ``explicit`` is false for the "no response" recorded
+    once the item's day was over."""
+
+    item_id: UUID
+    outcome: Outcome
+    explicit: bool
+    satisfaction_rating: int | None
+    skip_reason: SkipReason | None
