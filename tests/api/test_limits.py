@@ -74,7 +74,11 @@ def test_rapid_writes_from_one_token_are_mostly_refused(database_url: str) -> No
         started = time.monotonic()
         statuses: Counter[int] = Counter()
         waits = []
-        for _ in range(RAPID):
+        # At least RAPID requests, and for at least 7 s: at 20 a second the minute's 120 are
+        # spent after 6 s, however fast the machine answers.
+        sent = 0
+        while sent < RAPID or time.monotonic() - started < 7:
+            sent += 1
             response = checkin(client, user_id, headers)
             statuses[response.status_code] += 1
             if response.status_code == 429:
@@ -83,7 +87,7 @@ def test_rapid_writes_from_one_token_are_mostly_refused(database_url: str) -> No
     # 20 a second and 120 a minute, the user's creation included.
     assert set(statuses) == {201, 429}, statuses
     assert statuses[201] <= 20 * (int(elapsed) + 1) and statuses[201] <= 119, statuses
-    assert statuses[429] >= 0.9 * RAPID, statuses
+    assert statuses[429] >= 0.9 * sent, statuses
     # Once the minute's 120 are spent, the wait is until the first of them leaves the window.
     spent = [(at, wait) for at, wait in waits if wait > 1]
     if elapsed < 55:

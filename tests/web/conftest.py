@@ -20,7 +20,10 @@ from tests.conftest import JWT_SECRET
 from tests.support.server import ServerProcess
 
 CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+ROOT = Path(__file__).resolve().parents[2]
+# A test run writes its screenshots under reports/ (ignored by git); pointing this at
+# docs/screenshots refreshes the README's pictures.
+SCREENSHOTS = Path(os.environ.get("HABITLOOP_SCREENSHOTS_DIR", ROOT / "reports" / "screenshots"))
 
 
 @dataclass(frozen=True)

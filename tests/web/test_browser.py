@@ -1,6 +1,7 @@
 """The pages in a real browser (Debian's Chromium driven by Playwright) against a real
 server seeded by ``habitloop demo``. Each page is saved as a screenshot, at desktop and phone
-width, under docs/screenshots/."""
+width, under reports/screenshots/ (``HABITLOOP_SCREENSHOTS_DIR=docs/screenshots`` refreshes the
+README's)."""
 
 from __future__ import annotations
 
