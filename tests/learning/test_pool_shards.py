@@ -6,23 +6,25 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time
+from datetime import date
+from typing import NamedTuple
 
 import pytest
 
 from habitloop.db import Database
-from habitloop.feedback.schemas import FeedbackIn
-from habitloop.feedback.service import record_feedback
 from habitloop.learning.service import POOL_SHARDS
-from habitloop.plans.schemas import PlanIn
-from habitloop.plans.service import generate_plan
 from habitloop.settings import Settings
 from habitloop.tasks.service import LibraryCache
 from habitloop.users.schemas import UserIn
 from habitloop.users.service import put_user
+from tests.support.domain import answer, make_plan
 
 DAY = date(2026, 11, 23)
-AT = datetime.combine(DAY, time(20, 0), UTC)
+
+
+class PlanItem(NamedTuple):
+    user_id: uuid.UUID
+    item_id: uuid.UUID
 
 
 def in_shard(shard: int) -> uuid.UUID:
@@ -31,55 +33,44 @@ def in_shard(shard: int) -> uuid.UUID:
     return uuid.UUID(int=bits - bits % POOL_SHARDS + shard)
 
 
-def planned_user(db: Database, settings: Settings, cache: LibraryCache, shard: int) -> FeedbackIn:
-    """A peak performer with a plan for DAY, and an answer to its first item."""
+def planned_user(db: Database, settings: Settings, cache: LibraryCache, shard: int) -> PlanItem:
+    """A peak performer whose answers pool into ``shard``, with a plan for DAY; its first
+    item."""
     user_id = in_shard(shard)
     with db.transaction() as session:
         put_user(
             session, user_id=user_id, data=UserIn.model_validate({"archetype": "peak_performer"})
         )
-        plan = generate_plan(
-            session,
-            settings=settings,
-            library_cache=cache,
-            user_id=user_id,
-            request=PlanIn(date=DAY),
-        ).plan
-    return FeedbackIn(
-        user_id=user_id, plan_item_id=plan.items[0].item_id, status="completed", occurred_at=AT
-    )
+        plan = make_plan(session, settings, cache, user_id, DAY)
+    return PlanItem(user_id, plan.items[0].item_id)
 
 
 def answering(
-    db: Database, settings: Settings, cache: LibraryCache, body: FeedbackIn
+    db: Database, settings: Settings, cache: LibraryCache, item: PlanItem
 ) -> Callable[[], None]:
-    def answer() -> None:
+    def run() -> None:
         with db.transaction() as session:
-            record_feedback(
-                session, settings=settings, library_cache=cache, body=body, key=None, now=AT
-            )
+            answer(session, settings, cache, item.user_id, item.item_id, DAY)
 
-    return answer
+    return run
 
 
 def held_answer(
-    db: Database, settings: Settings, cache: LibraryCache, body: FeedbackIn
-) -> tuple[threading.Thread, threading.Event, threading.Event]:
-    """An answer whose transaction stays open (its shard locked) until ``release`` is set."""
+    db: Database, settings: Settings, cache: LibraryCache, item: PlanItem
+) -> tuple[threading.Thread, threading.Event]:
+    """An answer whose transaction stays open (its shard locked) until the event is set."""
     answered, release = threading.Event(), threading.Event()
 
     def run() -> None:
         with db.transaction() as session:
-            record_feedback(
-                session, settings=settings, library_cache=cache, body=body, key=None, now=AT
-            )
+            answer(session, settings, cache, item.user_id, item.item_id, DAY)
             answered.set()
             release.wait(30)
 
     thread = threading.Thread(target=run)
     thread.start()
     assert answered.wait(30), "the held answer never got through"
-    return thread, answered, release
+    return thread, release
 
 
 def finishes_within(seconds: float, work: Callable[[], None]) -> tuple[bool, threading.Thread]:
@@ -96,7 +87,7 @@ def test_answers_pooling_into_other_shards_do_not_wait(
         pytest.skip("SQLite has one writer at a time whatever the rows")
     cache = LibraryCache()
     holder, other, same = (planned_user(db, settings, cache, s) for s in (0, 1, 0))
-    thread, _, release = held_answer(db, settings, cache, holder)
+    thread, release = held_answer(db, settings, cache, holder)
     try:
         other_done, other_thread = finishes_within(10, answering(db, settings, cache, other))
         same_done, same_thread = finishes_within(1.5, answering(db, settings, cache, same))
