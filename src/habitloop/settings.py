@@ -238,7 +238,7 @@ class Settings(BaseSettings):
     @property
     def strategy(self) -> Strategy:
         """The strategy a plan gets when the request names none: the one that completed most on
-        the simulator's comparison (``docs/evaluation/report.md``) among those that learn."""
+        the simulator's comparison across user-model families (``docs/evaluation/families.md``)."""
         if self.default_strategy is not None:
             return self.default_strategy
         return Strategy.BANDIT if self.adaptive_learning_enabled else Strategy.DYNAMIC
