@@ -10,6 +10,7 @@ Vowpal Wabbit's ``cb_explore_adf`` (``habitloop.sim.vw``); ``pool-only``, ``user
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from random import Random
@@ -71,7 +72,7 @@ class Serving(Protocol):
     def answer(self, user: SimUser, day: int, pairs: list[tuple[ServedItem, Response]]) -> None: ...
 
 
-class PureStrategy(Generic[S]):
+class PureStrategy(ABC, Generic[S]):
     """Plans with a policy on the pure core under the engine's rotation rule; subclasses give
     the policy its state and, if it learns, feed it the answers."""
 
@@ -82,11 +83,11 @@ class PureStrategy(Generic[S]):
         self.weights = ScoreWeights()
         self.rotations: dict[UUID, Rotation] = {}
 
-    def policy(self, user: SimUser, day: int) -> Policy[S]:
-        raise NotImplementedError
+    @abstractmethod
+    def policy(self, user: SimUser, day: int) -> Policy[S]: ...
 
-    def state(self, user: SimUser, day: int) -> S:
-        raise NotImplementedError
+    @abstractmethod
+    def state(self, user: SimUser, day: int) -> S: ...
 
     def serve(self, user: SimUser, day: int, signals: dict[str, Any]) -> list[ServedItem]:
         rotation = self.rotations.setdefault(user.user_id, Rotation())
