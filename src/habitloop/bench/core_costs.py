@@ -22,11 +22,12 @@ from habitloop.core.library import Library
 from habitloop.core.planner import PlanInput, build_plan
 from habitloop.core.policies.bandit import BanditPolicy
 from habitloop.core.scoring import ScoreWeights
-from habitloop.core.vocab import Archetype, Category, Strategy
+from habitloop.core.vocab import Strategy
 from habitloop.db import Database, create_db_engine
 from habitloop.learning import service as learning
 from habitloop.plans import repository as plans_repo
 from habitloop.plans import strategy
+from habitloop.plans.service import plan_input
 from habitloop.settings import Settings
 from habitloop.tasks.service import LibraryCache
 
@@ -79,17 +80,7 @@ def _served(
     )
     mode = mode_for_day(session, user_id=user_id, day=day, override=None)
     rotation = plans_repo.load_rotation(session, user_id, day, planning.rotation_days)
-    inp = PlanInput(
-        day=day,
-        archetype=Archetype(user.archetype),
-        mode=mode.mode,
-        phase=planning.phase,
-        categories=tuple(Category(c) for c in user.categories),
-        rotation=rotation,
-        rotation_days=planning.rotation_days,
-        wake=user.wake_time,
-        sleep=user.sleep_time,
-    )
+    inp = plan_input(user, day, mode, planning, rotation)
     return Served(planning.serving.policy, planning.serving.state, inp)
 
 

@@ -150,7 +150,7 @@ def _choose(
     prepared.loaded = perf_counter()
     user, planning, rotation = prepared.user, prepared.planning, prepared.rotation
     seed = plan_seed(user.user_id, request.date, settings.plan_seed_salt, revision)
-    draft_input = _plan_input(user, request.date, mode, planning, rotation)
+    draft_input = plan_input(user, request.date, mode, planning, rotation)
     draft, fallback_reason = strategy.draft(library, draft_input, planning, settings, seed)
     prepared.selected = perf_counter()
     for item in draft.items:
@@ -239,9 +239,10 @@ def _released(
     return existing.revision + 1
 
 
-def _plan_input(
+def plan_input(
     user: User, day: date, mode: ModeDecision, planning: Planning, rotation: dict[str, GroupUse]
 ) -> PlanInput:
+    """What the core plans from: the user's day, mode, phase, categories and rotation."""
     return PlanInput(
         day=day,
         archetype=Archetype(user.archetype),
