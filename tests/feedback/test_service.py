@@ -61,6 +61,32 @@ def test_recorded_then_duplicate_then_updated_under_one_feedback_id(
     ]
 
 
+def test_a_rating_sent_after_its_status_updates_the_answer_once(
+    db: Database, settings: Settings
+) -> None:
+    cache = LibraryCache()
+    user_id, plan = user_with_plan(db, settings, cache, DAY)
+    item_id = plan.items[0].item_id
+    verdicts = []
+    for rating in (None, 4, 4, None, 2):
+        with db.transaction() as session:
+            done = answer(session, settings, cache, user_id, item_id, DAY, rating=rating)
+        verdicts.append((done.status_code, done.out.status, done.out.feedback_id))
+    first_id = verdicts[0][2]
+    assert verdicts == [
+        (201, "recorded", first_id),
+        (200, "updated", first_id),  # the rating is new
+        (200, "duplicate", first_id),
+        (200, "duplicate", first_id),  # no rating adds nothing to the stored one
+        (200, "updated", first_id),
+    ]
+    # Learned from once: each update retracted the answer it replaced.
+    assert profile_counts(db, user_id) == (1, 1)
+    with db.transaction(write=False) as session:
+        rows = feedback_rows(session, user_id)
+    assert [(r.outcome, r.satisfaction_rating, r.revision) for r in rows] == [("completed", 2, 2)]
+
+
 def test_an_idempotency_key_repeats_its_answer_and_refuses_another(
     db: Database, settings: Settings
 ) -> None:

@@ -69,12 +69,12 @@ def answer(
     *,
     status: str = "completed",
     key: str | None = None,
+    rating: int | None = None,
 ) -> Recorded:
     """An answer about ``item_id`` given at 20:00 UTC on ``day``."""
     at = datetime.combine(day, time(20, 0), UTC)
-    body = FeedbackIn.model_validate(
-        {"user_id": user_id, "plan_item_id": item_id, "status": status, "occurred_at": at}
-    )
+    fields = {"user_id": user_id, "plan_item_id": item_id, "status": status, "occurred_at": at}
+    body = FeedbackIn.model_validate({**fields, "satisfaction_rating": rating})
     return record_feedback(
         session, settings=settings, library_cache=cache, body=body, key=key, now=at
     )

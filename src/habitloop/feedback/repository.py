@@ -34,6 +34,9 @@ class Answer:
     source: str
     event: dict[str, Any]
     revision: int
+    satisfaction_rating: int | None
+    skip_reason: str | None
+    continue_preference: str | None
 
 
 _ANSWER = select(*(FEEDBACK.c[name] for name in Answer.__slots__))

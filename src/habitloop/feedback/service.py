@@ -78,6 +78,17 @@ def _same(row: Answer, target: Target, outcome: Outcome) -> bool:
     return (same_item or same_task) and row.outcome == outcome.value
 
 
+def _adds_nothing(row: Answer, body: FeedbackIn) -> bool:
+    """Whether ``body`` says nothing ``row`` does not: each detail it gives is already stored.
+    A rating sent after the status it rates is an update, not a repeat."""
+    given = (
+        (body.satisfaction_rating, row.satisfaction_rating),
+        (body.skip_reason and body.skip_reason.value, row.skip_reason),
+        (body.continue_preference and body.continue_preference.value, row.continue_preference),
+    )
+    return all(new is None or new == old for new, old in given)
+
+
 def _row_fields(
     body: FeedbackIn, occurred: datetime, target: Target, key: str | None
 ) -> dict[str, object]:
@@ -140,8 +151,9 @@ class Recorder:
                 self._answers[(user_id, item_id)] = known.answer if known else None
 
     def record(self, body: FeedbackIn, key: str | None, now: datetime) -> Recorded:
-        """Write one answer. A repeat (same key, or same item and status) changes nothing and
-        returns the first answer's id; another status for the same item replaces the answer
+        """Write one answer. A repeat (same key, or same item and status with no new rating,
+        skip reason or wish to continue) changes nothing and returns the first answer's id;
+        another status or a new detail for the same item replaces the answer, keeping its id,
         and the learned state retracts the old one, so it sees each item exactly once."""
         user = self._user(body.user_id)
         key = key or body.idempotency_key
@@ -158,7 +170,8 @@ class Recorder:
             return _duplicate(keyed)
         existing = self._existing(user, target, body.outcome)
         explicit = existing is not None and existing.source == "explicit"
-        if existing is not None and explicit and _same(existing, target, body.outcome):
+        repeat = existing is not None and explicit and _same(existing, target, body.outcome)
+        if repeat and existing is not None and _adds_nothing(existing, body):
             return _duplicate(existing)
         if target.item is not None:
             self._answering.setdefault(user.user_id, set()).add(target.item.item_id)
@@ -340,6 +353,9 @@ class Recorder:
                 source="explicit",
                 event=fields["event"],
                 revision=existing.revision + 1,
+                satisfaction_rating=fields["satisfaction_rating"],
+                skip_reason=fields["skip_reason"],
+                continue_preference=fields["continue_preference"],
             )
         return existing.feedback_id
 
