@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from habitloop.core.summary import IsoWeek
+from habitloop.core.vocab import Category
 from habitloop.db import Database
 from habitloop.errors import FeatureDisabled, NotFound
 from habitloop.models import UserRow, WeeklySummaryRow
@@ -143,6 +144,36 @@ def test_tasks_variations_and_phase_counted_from_the_plans(
     assert (phase.phase.value, phase.since) == (user.learning_phase, user.phase_since)
     assert user.phase_since is not None
     assert phase.days_in_phase == max((date(2026, 11, 29) - user.phase_since).days, 0)
+
+
+def test_the_top_five_tasks_of_a_busy_week_counted_by_hand(
+    db: Database, settings: Settings
+) -> None:
+    """Every category planned and done on most days for three weeks: more tasks done in the
+    last than the five shown, and most of them not new (new tasks are shown besides)."""
+    every = [c.value for c in Category]
+    statuses = ["completed", "completed", "completed", "skipped"]
+    days = {
+        day: {c: (statuses[(n + k) % 4], DONE) for k, c in enumerate(every)}
+        for n, day in enumerate(days_from(W48 - timedelta(days=14), 21))
+    }
+    with db.transaction() as session:
+        lived = live(session, settings, LibraryCache(), days, categories=every)
+    s = read(db, settings, lived)
+
+    counts: dict[uuid.UUID, list[Any]] = {}
+    for day, items in lived.items.items():
+        for item in items if day >= W48 else ():
+            status = days[day][item.category.value][0]
+            entry = counts.setdefault(item.task_id, [0, 0, item.name])
+            entry[0] += status == "completed"
+            entry[1] += 1
+    done = [(task, c, n, name) for task, (c, n, name) in counts.items() if c > 0]
+    assert len(done) > 5
+    done.sort(key=lambda t: (-t[1], -t[2], t[3], str(t[0])))
+    assert [(t.task_id, t.completed, t.total) for t in s.top_tasks] == [
+        (task, c, n) for task, c, n, _ in done[:5]
+    ]
 
 
 def test_a_run_stores_the_same_summary_and_a_rerun_changes_nothing(

@@ -4,7 +4,9 @@ same statement every week."""
 
 from __future__ import annotations
 
+import os
 import re
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import UTC, datetime
 from time import perf_counter
 from typing import Annotated
@@ -32,6 +34,8 @@ from habitloop.summaries import service
 app = typer.Typer(help="Weekly summaries: every user's ISO week, stored.", no_args_is_help=True)
 
 DEFAULT_CRON = "0 13 * * 1"
+# A chunk keeps one core busy in the database: as many at once as there are cores.
+DEFAULT_JOBS = min(os.cpu_count() or 1, 8)
 _PART = re.compile(r"([0-9]+)/([0-9]+)")
 
 
@@ -59,28 +63,56 @@ def _part(raw: str) -> tuple[int, int]:
     return int(found[1]), int(found[2])
 
 
-def store_week(
-    db: Database, settings: Settings, week: IsoWeek, first: UUID, last: UUID, chunk: int
-) -> tuple[int, int]:
-    """Store the week of every user in [first, last], a transaction per chunk of ``chunk``
-    users; (users, rows written)."""
+def _chunks(db: Database, first: UUID, last: UUID, size: int) -> list[tuple[UUID, UUID, int]]:
+    """[first, last] cut into runs of ``size`` users by id: (first id, last id, users)."""
     with db.transaction(write=False) as session:
         total = service.count_users(session, first=first, last=last)
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
-    written, cursor = 0, first
-    with Progress(*columns, TimeElapsedColumn(), console=stderr(), transient=True) as progress:
-        task = progress.add_task(f"summarising {week}", total=total)
-        for done in range(0, total, chunk):
-            with db.transaction(write=True) as session:
-                end = service.chunk_end(session, cursor=cursor, last=last, size=chunk)
-                written += service.store_range(
-                    session, settings=settings, week=week, first=cursor, last=end or last
-                )
-            progress.update(task, completed=min(done + chunk, total))
+        chunks, cursor = [], first
+        for done in range(0, total, size):
+            end = service.chunk_end(session, cursor=cursor, last=last, size=size)
+            chunks.append((cursor, end or last, min(size, total - done)))
             following = service.next_id(end) if end is not None else None
             if following is None or following > last:
                 break
             cursor = following
+    return chunks
+
+
+def store_week(
+    db: Database,
+    settings: Settings,
+    week: IsoWeek,
+    span: tuple[UUID, UUID],
+    chunk: int,
+    jobs: int = 1,
+) -> tuple[int, int]:
+    """Store the week of every user with an id in ``span``, a transaction per chunk of
+    ``chunk`` users, ``jobs`` chunks at a time; (users, rows written)."""
+    if db.dialect == "sqlite":
+        jobs = 1  # one writer at a time: more would only queue
+    with db.transaction(write=False) as session:
+        total = service.count_users(session, first=span[0], last=span[1])
+    # Every job gets work: chunks no larger than an even share.
+    size = max(1, min(chunk, -(-total // jobs)))
+    chunks = _chunks(db, span[0], span[1], size)
+
+    def store(first: UUID, last: UUID) -> int:
+        with db.transaction(write=True) as session:
+            return service.store_range(
+                session, settings=settings, week=week, first=first, last=last
+            )
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    written = 0
+    with (
+        Progress(*columns, TimeElapsedColumn(), console=stderr(), transient=True) as progress,
+        ThreadPoolExecutor(max_workers=jobs) as pool,
+    ):
+        task = progress.add_task(f"summarising {week}", total=total)
+        running = {pool.submit(store, first, last): users for first, last, users in chunks}
+        for finished in as_completed(running):
+            written += finished.result()
+            progress.advance(task, running[finished])
     return total, written
 
 
@@ -98,6 +130,12 @@ def run(
     chunk: Annotated[
         int, typer.Option(min=1, help="Users per statement and transaction.")
     ] = 10_000,
+    jobs: Annotated[
+        int,
+        typer.Option(
+            min=1, max=64, help="Chunks stored at once (PostgreSQL; SQLite stores one at a time)."
+        ),
+    ] = DEFAULT_JOBS,
 ) -> None:
     """Compute and store every user's summary of a week. Re-running a week writes only the
     summaries whose figures changed."""
@@ -107,7 +145,7 @@ def run(
     first, last = service.part_range(k, n)
     with open_database(settings, migrate=False) as db:
         started = perf_counter()
-        users, written = store_week(db, settings, target, first, last, chunk)
+        users, written = store_week(db, settings, target, (first, last), chunk, jobs)
         seconds = perf_counter() - started
     rate = f"{users / seconds:,.0f} users/s" if seconds > 0 and users else "no users"
     stdout().print(
@@ -153,10 +191,9 @@ def schedule(
     stdout().print(f"scheduled {service.JOB_NAME} (job {job}) at '{cron}'", markup=False)
 
 
-def _store_all(settings: Settings, week: IsoWeek, chunk: int) -> tuple[int, int]:
-    first, last = service.part_range(1, 1)
+def _store_all(settings: Settings, week: IsoWeek, chunk: int, jobs: int) -> tuple[int, int]:
     with open_database(settings, migrate=False) as db:
-        return store_week(db, settings, week, first, last, chunk)
+        return store_week(db, settings, week, service.part_range(1, 1), chunk, jobs)
 
 
 @app.command()
@@ -168,6 +205,7 @@ def measure(
     users: Annotated[int, typer.Option(min=1, help="Users to seed.")] = 10_000,
     days: Annotated[int, typer.Option(min=8, help="Days of history per user.")] = 28,
     chunk: Annotated[int, typer.Option(min=1, help="Users per statement.")] = 10_000,
+    jobs: Annotated[int, typer.Option(min=1, max=64, help="Chunks at once.")] = DEFAULT_JOBS,
 ) -> None:
     """Seed a fresh database and time `summaries run` over every user, twice (the second
     run finds nothing changed)."""
@@ -175,7 +213,7 @@ def measure(
         raise typer.BadParameter(f"{backend!r}: sqlite or postgres", param_hint="--backend")
     start()
     timing = summaries_bench.measure(
-        backend, users, days, lambda settings, week: _store_all(settings, week, chunk)
+        backend, users, days, lambda settings, week: _store_all(settings, week, chunk, jobs)
     )
     for line in timing.lines():
         stdout().print(line, markup=False)

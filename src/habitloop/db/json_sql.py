@@ -3,7 +3,8 @@ statement can hand back (or store) a document per row without a round trip per r
 
 SQLite's JSON functions mark their results as JSON only while they nest directly; a value that
 crossed a sub-query is plain text again and would be embedded as a string, so ``as_json``
-re-reads it (PostgreSQL's ``jsonb`` keeps its type). SQLite 3.40 has no ``ORDER BY`` inside an
+re-reads it. PostgreSQL builds ``json`` text, several times cheaper to build and nest than
+``jsonb``. SQLite 3.40 has no ``ORDER BY`` inside an
 aggregate: ``json_array_agg`` there keeps the order its input arrives in, which the caller
 fixes with an ordered sub-query.
 """
@@ -19,13 +20,16 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 
+from habitloop.models.base import JsonText
+
 JSON_DOC = JSON().with_variant(postgresql.JSONB(), "postgresql")
+JSON_TEXT = JsonText
 
 
 class json_object(FunctionElement[Any]):
-    """``json_object(key, value, ...)``; PostgreSQL: ``jsonb_build_object``."""
+    """``json_object(key, value, ...)``; PostgreSQL: ``json_build_object``."""
 
-    type = JSON_DOC
+    type = JSON_TEXT
     inherit_cache = True
     name = "json_object"
 
@@ -34,7 +38,7 @@ class json_array_agg(FunctionElement[Any]):
     """The aggregate of its first argument as a JSON array, ordered by the others on
     PostgreSQL (SQLite: the input's order)."""
 
-    type = JSON_DOC
+    type = JSON_TEXT
     inherit_cache = True
     name = "json_array_agg"
 
@@ -42,7 +46,7 @@ class json_array_agg(FunctionElement[Any]):
 class as_json(FunctionElement[Any]):
     """A JSON document from a sub-query, embedded as a document (``empty`` when NULL)."""
 
-    type = JSON_DOC
+    type = JSON_TEXT
     inherit_cache = True
     name = "as_json"
 
@@ -58,7 +62,7 @@ def _object_sqlite(element: json_object, compiler: SQLCompiler, **kw: Any) -> st
 
 @compiles(json_object, "postgresql")
 def _object_postgres(element: json_object, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"jsonb_build_object({', '.join(_arguments(element, compiler, **kw))})"
+    return f"json_build_object({', '.join(_arguments(element, compiler, **kw))})"
 
 
 @compiles(json_array_agg)
@@ -69,7 +73,7 @@ def _agg_sqlite(element: json_array_agg, compiler: SQLCompiler, **kw: Any) -> st
 @compiles(json_array_agg, "postgresql")
 def _agg_postgres(element: json_array_agg, compiler: SQLCompiler, **kw: Any) -> str:
     value, *order = _arguments(element, compiler, **kw)
-    return f"jsonb_agg({value}{' ORDER BY ' + ', '.join(order) if order else ''})"
+    return f"json_agg({value}{' ORDER BY ' + ', '.join(order) if order else ''})"
 
 
 @compiles(as_json)
@@ -81,7 +85,7 @@ def _as_json_sqlite(element: as_json, compiler: SQLCompiler, **kw: Any) -> str:
 @compiles(as_json, "postgresql")
 def _as_json_postgres(element: as_json, compiler: SQLCompiler, **kw: Any) -> str:
     value, empty = _arguments(element, compiler, **kw)
-    return f"coalesce({value}, CAST({empty} AS jsonb))"
+    return f"coalesce({value}, CAST({empty} AS json))"
 
 
 def document(value: ColumnElement[Any], empty: str = "[]") -> as_json:

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import JSON, DateTime, MetaData, Table, func
+from sqlalchemy.dialects.postgresql import JSON as PG_JSON
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -18,6 +19,8 @@ NAMING_CONVENTION = {
 }
 
 JsonDoc = JSON().with_variant(JSONB(), "postgresql")
+# A document built as text and read whole, never queried inside: ``json`` on PostgreSQL.
+JsonText = JSON().with_variant(PG_JSON(), "postgresql")
 
 
 class Base(DeclarativeBase):

@@ -4,10 +4,12 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, func
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from habitloop.models.base import Base, Timestamped
+
+DONE_ANSWER = "outcome IN ('completed', 'partial')"
 
 
 class FeedbackRow(Timestamped, Base):
@@ -19,7 +21,27 @@ class FeedbackRow(Timestamped, Base):
     __table_args__ = (
         UniqueConstraint("user_id", "plan_item_id", name="uq_feedback_user_id_plan_item_id"),
         UniqueConstraint("user_id", "idempotency_key", name="uq_feedback_user_id_idempotency_key"),
-        Index("ix_feedback_user_id_plan_date", "user_id", "plan_date"),
+        # The columns a week's answers are counted from ride along (``summaries``).
+        Index(
+            "ix_feedback_user_id_plan_date",
+            "user_id",
+            "plan_date",
+            postgresql_include=[
+                "plan_item_id",
+                "outcome",
+                "satisfaction_rating",
+                "continue_preference",
+            ],
+        ),
+        # Done answers by task: was it ever done before a week; a user's counting days.
+        Index(
+            "ix_feedback_done",
+            "user_id",
+            "task_id",
+            "plan_date",
+            postgresql_where=text(DONE_ANSWER),
+            sqlite_where=text(DONE_ANSWER),
+        ),
     )
 
     user_id: Mapped[UUID] = mapped_column(

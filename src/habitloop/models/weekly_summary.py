@@ -7,7 +7,7 @@ from uuid import UUID
 from sqlalchemy import ForeignKey, func
 from sqlalchemy.orm import Mapped, mapped_column
 
-from habitloop.models.base import Base
+from habitloop.models.base import Base, JsonText
 
 
 class WeeklySummaryRow(Base):
@@ -25,5 +25,5 @@ class WeeklySummaryRow(Base):
     completed: Mapped[int]
     partial: Mapped[int]
     active_days: Mapped[int]
-    figures: Mapped[dict[str, Any]]
+    figures: Mapped[dict[str, Any]] = mapped_column(JsonText)  # migration 0010
     computed_at: Mapped[datetime] = mapped_column(server_default=func.now())

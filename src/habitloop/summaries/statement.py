@@ -1,9 +1,11 @@
 """The summaries' one statement: every user's week in figures, set-based, for a range of user
 ids (or for all of them, as the scheduled job runs it).
 
-A handful of ``GROUP BY`` aggregates over the week's plan items (with their answers), the
-answers' counting days and the users' phases, joined per user into one row: its totals and a
-``figures`` document (read back by ``repository.figures_of``). ``select_figures`` is the
+The two weeks' plan items are joined with their answers once; from them, counts per user and
+day (the week's days, and summed, the week before) and per user and task (the tasks the summary
+names, and summed, its categories). With the counting days of streaks and the users' phases
+they are joined per user into one row: its totals and a ``figures`` document (read back by
+``repository.figures_of``). ``select_figures`` is the
 aggregate; ``store_figures`` inserts it into ``weekly_summaries``, and where a row for the
 (user, week) exists replaces it only when the figures differ, so that recomputing an unchanged
 week writes nothing.
@@ -25,20 +27,32 @@ from sqlalchemy import (
     Insert,
     Integer,
     Select,
+    Text,
     Uuid,
     and_,
     bindparam,
     case,
+    cast,
     distinct,
     func,
     literal_column,
+    or_,
     select,
     true,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
+from habitloop.core.summary import TOP_TASKS
+from habitloop.db.collation import codepoint_order
 from habitloop.db.json_sql import document, json_array_agg, json_object
-from habitloop.models import FeedbackRow, PlanItemRow, ProfileRow, UserRow, WeeklySummaryRow
+from habitloop.models import (
+    FeedbackRow,
+    PlanItemRow,
+    ProfileRow,
+    TaskRow,
+    UserRow,
+    WeeklySummaryRow,
+)
 from habitloop.models.base import table_of
 
 USERS = table_of(UserRow)
@@ -46,6 +60,7 @@ ITEMS = table_of(PlanItemRow)
 FEEDBACK = table_of(FeedbackRow)
 PROFILES = table_of(ProfileRow)
 SUMMARIES = table_of(WeeklySummaryRow)
+TASKS = table_of(TaskRow)
 
 DONE = ("completed", "partial")
 
@@ -107,7 +122,6 @@ def _week_items(bounds: Bounds, ranged: bool) -> CTE:
             ITEMS.c.plan_date,
             ITEMS.c.category,
             ITEMS.c.task_id,
-            ITEMS.c.name,
             ITEMS.c.variation_group,
             FEEDBACK.c.outcome,
             FEEDBACK.c.satisfaction_rating,
@@ -124,63 +138,71 @@ def _week_items(bounds: Bounds, ranged: bool) -> CTE:
     )
 
 
-def _days(items: CTE, bounds: Bounds) -> CTE:
-    completed = _count_if(items.c.outcome == "completed")
-    per_day = (
-        select(
-            items.c.user_id,
-            items.c.plan_date,
-            func.count().label("scheduled"),
-            completed.label("completed"),
-            _count_if(items.c.outcome == "partial").label("partial"),
-        )
-        .where(items.c.plan_date >= bounds.start)
-        .group_by(items.c.user_id, items.c.plan_date)
-        .order_by(items.c.user_id, items.c.plan_date)
-        .subquery("per_day")
-    )
-    entry = json_object(
-        "day", per_day.c.plan_date, "s", per_day.c.scheduled, "c", per_day.c.completed,
-        "p", per_day.c.partial,
-    )  # fmt: skip
+def _per_day(items: CTE) -> CTE:
+    """Items scheduled, completed and partly done per user and day, over both weeks."""
+    i = items.c
     return (
         select(
-            per_day.c.user_id,
-            json_array_agg(entry, per_day.c.plan_date).label("doc"),
-            func.sum(per_day.c.scheduled).label("scheduled"),
-            func.sum(per_day.c.completed).label("completed"),
-            func.sum(per_day.c.partial).label("partial"),
+            i.user_id,
+            i.plan_date,
+            func.count().label("s"),
+            _count_if(i.outcome == "completed").label("c"),
+            _count_if(i.outcome == "partial").label("p"),
         )
-        .group_by(per_day.c.user_id)
+        .group_by(i.user_id, i.plan_date)
+        .cte("per_day")
+    )
+
+
+def _days(per_day: CTE, bounds: Bounds) -> CTE:
+    d = per_day.c
+    week = select(per_day).where(d.plan_date >= bounds.start).order_by(d.user_id, d.plan_date)
+    days = week.subquery("week_day")
+    entry = json_object("day", days.c.plan_date, "s", days.c.s, "c", days.c.c, "p", days.c.p)
+    return (
+        select(
+            days.c.user_id,
+            json_array_agg(entry, days.c.plan_date).label("doc"),
+            func.sum(days.c.s).label("scheduled"),
+            func.sum(days.c.c).label("completed"),
+            func.sum(days.c.p).label("partial"),
+        )
+        .group_by(days.c.user_id)
         .cte("week_days")
     )
 
 
-def _previous(items: CTE, bounds: Bounds) -> CTE:
+def _previous(per_day: CTE, bounds: Bounds) -> CTE:
+    d = per_day.c
     return (
         select(
-            items.c.user_id,
-            func.count().label("scheduled"),
-            _count_if(items.c.outcome == "completed").label("completed"),
-            _count_if(items.c.outcome == "partial").label("partial"),
+            d.user_id,
+            func.sum(d.s).label("scheduled"),
+            func.sum(d.c).label("completed"),
+            func.sum(d.p).label("partial"),
         )
-        .where(items.c.plan_date < bounds.start)
-        .group_by(items.c.user_id)
+        .where(d.plan_date < bounds.start)
+        .group_by(d.user_id)
         .cte("previous_week")
     )
 
 
-def _categories(items: CTE, bounds: Bounds) -> CTE:
+CATEGORY_COUNTS = ("s", "c", "p", "k", "r", "rs", "ky", "km", "kn")
+
+
+def _per_task(items: CTE, bounds: Bounds) -> CTE:
+    """The week's counts per user and task: the tasks' figures, and summed, the categories'."""
     i = items.c
-    per_category = (
+    return (
         select(
             i.user_id,
+            i.task_id,
             i.category,
+            i.variation_group,
             func.count().label("s"),
             _count_if(i.outcome == "completed").label("c"),
             _count_if(i.outcome == "partial").label("p"),
             _count_if(i.outcome == "skipped").label("k"),
-            func.count(distinct(i.variation_group)).label("v"),
             func.count(i.satisfaction_rating).label("r"),
             func.coalesce(func.sum(i.satisfaction_rating), 0).label("rs"),
             _count_if(i.continue_preference == "yes").label("ky"),
@@ -188,14 +210,27 @@ def _categories(items: CTE, bounds: Bounds) -> CTE:
             _count_if(i.continue_preference == "no").label("kn"),
         )
         .where(i.plan_date >= bounds.start)
-        .group_by(i.user_id, i.category)
-        .order_by(i.user_id, i.category)
+        .group_by(i.user_id, i.task_id, i.category, i.variation_group)
+        .cte("week_tasks")
+    )
+
+
+def _categories(per_task: CTE) -> CTE:
+    t = per_task.c
+    per_category = (
+        select(
+            t.user_id,
+            t.category,
+            *(func.sum(t[key]).label(key) for key in CATEGORY_COUNTS),
+            func.count(distinct(t.variation_group)).label("v"),
+        )
+        .group_by(t.user_id, t.category)
+        .order_by(t.user_id, t.category)
         .subquery("per_category")
     )
     c = per_category.c
-    keys = ("s", "c", "p", "k", "v", "r", "rs", "ky", "km", "kn")
-    pairs: list[Any] = ["category", c.category]
-    for key in keys:
+    pairs: list[Any] = ["category", c.category, "v", c.v]
+    for key in CATEGORY_COUNTS:
         pairs += [key, c[key]]
     return (
         select(c.user_id, json_array_agg(json_object(*pairs), c.category).label("doc"))
@@ -204,52 +239,46 @@ def _categories(items: CTE, bounds: Bounds) -> CTE:
     )
 
 
-def _tasks(items: CTE, bounds: Bounds, ranged: bool) -> CTE:
-    """The week's tasks, each flagged new when its first completed or partial answer ever
-    falls in the week."""
-    i = items.c
-    per_task = (
-        select(
-            i.user_id,
-            i.task_id,
-            func.max(i.name).label("name"),
-            func.max(i.category).label("category"),
-            func.count().label("s"),
-            _count_if(i.outcome == "completed").label("c"),
-            _count_if(i.outcome == "partial").label("p"),
-        )
-        .where(i.plan_date >= bounds.start)
-        .group_by(i.user_id, i.task_id)
-        .cte("week_tasks")
-    )
-    t, f = per_task.c, FEEDBACK.c
+def _tasks(per_task: CTE, bounds: Bounds) -> CTE:
+    """The tasks the summary names: the week's most completed (``TOP_TASKS``, ranked as
+    ``core.summary.top_tasks`` ranks them) and those first completed or partly done ever this
+    week. Leaving the others out keeps each stored document a few hundred bytes."""
+    t, f, task = per_task.c, FEEDBACK.c, TASKS.c
+    # One probe of the partial index on done answers per task of the week, whatever the
+    # length of the user's history.
     first_done = (
-        select(f.user_id, f.task_id, func.min(f.plan_date).label("first"))
-        .select_from(FEEDBACK.join(per_task, and_(t.user_id == f.user_id, t.task_id == f.task_id)))
-        .where(_in_range(f.user_id, ranged), f.outcome.in_(DONE), f.plan_date <= bounds.end)
-        .group_by(f.user_id, f.task_id)
-        .subquery("first_done")
+        select(func.min(f.plan_date))
+        .where(f.user_id == t.user_id, f.task_id == t.task_id, f.outcome.in_(DONE))
+        .where(f.plan_date <= bounds.end)
+        .scalar_subquery()
     )
-    new = case((first_done.c.first >= bounds.start, 1), else_=0)
-    flagged = (
-        select(t.user_id, t.task_id, t.name, t.category, t.s, t.c, t.p, new.label("n"))
-        .select_from(
-            per_task.outerjoin(
-                first_done,
-                and_(first_done.c.user_id == t.user_id, first_done.c.task_id == t.task_id),
-            )
-        )
-        .order_by(t.user_id, t.task_id)
-        .subquery("flagged")
+    rank = func.row_number().over(
+        partition_by=t.user_id,
+        order_by=(t.c.desc(), t.s.desc(), codepoint_order(task.name), t.task_id),
     )
-    g = flagged.c
+    new = case((first_done >= bounds.start, 1), else_=0)
+    # Names are the library's: read once per task of the week, not carried through its items.
+    ranked = (
+        select(t.user_id, t.task_id, task.name, t.category, t.s, t.c, t.p)
+        .add_columns(new.label("n"), rank.label("k"))
+        .select_from(per_task.join(TASKS, task.id == t.task_id))
+        .subquery("ranked")
+    )
+    g = ranked.c
+    named = (
+        select(ranked)
+        .where(or_(and_(g.k <= TOP_TASKS, g.c > 0), g.n == 1))
+        .order_by(g.user_id, g.task_id)
+        .subquery("named")
+    )
+    n = named.c
     entry = json_object(
-        "task_id", g.task_id, "name", g.name, "category", g.category, "s", g.s, "c", g.c,
-        "p", g.p, "new", g.n,
+        "task_id", n.task_id, "name", n.name, "category", n.category, "s", n.s, "c", n.c,
+        "p", n.p, "new", n.n,
     )  # fmt: skip
     return (
-        select(g.user_id, json_array_agg(entry, g.task_id).label("doc"))
-        .group_by(g.user_id)
+        select(n.user_id, json_array_agg(entry, n.task_id).label("doc"))
+        .group_by(n.user_id)
         .cte("week_task_docs")
     )
 
@@ -285,8 +314,9 @@ def select_figures(bounds: Bounds, *, ranged: bool) -> Select[Any]:
     """Per user in the range: ``user_id, scheduled, completed, partial, active_days,
     figures``."""
     items = _week_items(bounds, ranged)
-    days, before = _days(items, bounds), _previous(items, bounds)
-    categories, tasks = _categories(items, bounds), _tasks(items, bounds, ranged)
+    per_day, per_task = _per_day(items), _per_task(items, bounds)
+    days, before = _days(per_day, bounds), _previous(per_day, bounds)
+    categories, tasks = _categories(per_task), _tasks(per_task, bounds)
     done = _done_days(bounds, ranged)
     u, profile = USERS.c, PROFILES.c
     in_phase = func.coalesce(profile.completions, 0) - u.phase_completions
@@ -340,5 +370,6 @@ def store_figures(dialect: str, bounds: Bounds, *, ranged: bool) -> Insert:
     return statement.on_conflict_do_update(
         index_elements=[SUMMARIES.c.user_id, SUMMARIES.c.week_start],
         set_={**changed, "computed_at": func.now()},
-        where=SUMMARIES.c.figures.is_distinct_from(excluded.figures),
+        # ``json`` has no equality: the documents are compared as the text they were built as.
+        where=cast(SUMMARIES.c.figures, Text).is_distinct_from(cast(excluded.figures, Text)),
     )
