@@ -71,15 +71,19 @@ def test_a_tiny_bench_writes_a_complete_report_with_only_2xx(tmp_path: Path) -> 
     assert report["seed"]["sqlite"]["users"] == 60
     assert report["seed"]["sqlite"]["rows"]["feedback"] > 0
     assert report["memory"][0]["peak_mib"][0] > 10
+    (summaries,) = report["summaries"]
+    assert (summaries["users"], summaries["first_run_written"]) == (60, 60)
+    assert summaries["rerun_written"] == 0 and summaries["users_per_s"] > 0
     assert set(report["core_us_per_plan"]) == {"static", "dynamic", "adaptive", "bandit"}
     assert [p["size"] for p in report["history_growth"]] == [1, 3]
     assert [p["size"] for p in report["users_growth"]] == [24, 48]
     assert report["history_ratio"] > 0 and report["users_ratio"] > 0
     text = md.read_text()
-    for heading in ("## HTTP (wrk)", "## Seeding", "## In-process", "## Phases"):
+    for heading in ("## HTTP (wrk)", "## Seeding", "## Weekly summaries", "## In-process"):
         assert heading in text
     assert "every run answered 2xx only" in text
-    assert {"seed sqlite", "http sqlite", "core and VW"} <= set(phases)
+    assert "## Phases" in text
+    assert {"seed sqlite", "summaries sqlite", "http sqlite", "core and VW"} <= set(phases)
     assert not (tmp_path / "out" / "work").exists()
 
 

@@ -11,6 +11,8 @@ from habitloop.bench.core_costs import Timing
 from habitloop.bench.growth import Point
 from habitloop.bench.http_runs import HttpRun
 from habitloop.bench.runner import Results
+from habitloop.bench.summaries import TARGET_USERS_PER_S
+from habitloop.bench.summaries import Timing as SummaryTiming
 
 
 def _run_json(run: HttpRun) -> dict[str, Any]:
@@ -39,6 +41,21 @@ def _run_json(run: HttpRun) -> dict[str, Any]:
     }
 
 
+def _summaries_json(timing: SummaryTiming) -> dict[str, Any]:
+    return {
+        "backend": timing.backend,
+        "users": timing.users,
+        "week": str(timing.week),
+        "jobs": timing.jobs,
+        "first_run_s": round(timing.first[1], 3),
+        "first_run_written": timing.first[0],
+        "rerun_s": round(timing.again[1], 3),
+        "rerun_written": timing.again[0],
+        "users_per_s": round(timing.users_per_s, 1),
+        "target_users_per_s": TARGET_USERS_PER_S if timing.backend != "sqlite" else None,
+    }
+
+
 def _ratio(points: list[Point]) -> float | None:
     if len(points) < 2 or not points[0].median_ms:
         return None
@@ -63,6 +80,7 @@ def to_json(results: Results) -> dict[str, Any]:
             }
             for backend, s in results.seeds.items()
         },
+        "summaries": [_summaries_json(t) for t in results.summaries],
         "http": [_run_json(run) for run in results.http],
         "memory": [asdict(m) for m in results.memory],
         "core_us_per_plan": {k: asdict(v) for k, v in results.core.items()},

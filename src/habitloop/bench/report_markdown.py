@@ -97,6 +97,25 @@ def _seed(data: dict[str, Any]) -> list[str]:
     return _table(header, rows)
 
 
+def _summaries(runs: list[dict[str, Any]]) -> list[str]:
+    rows = [
+        (
+            r["backend"], f"{r['users']:,}", r["jobs"], _num(r["first_run_s"], 2),
+            f"{r['first_run_written']:,}", f"{r['users_per_s']:,.0f}",
+            f"{r['target_users_per_s']:,}" if r["target_users_per_s"] else "-",
+            _num(r["rerun_s"], 2), f"{r['rerun_written']:,}",
+        )
+        for r in runs
+    ]  # fmt: skip
+    header = ("backend", "users", "jobs", "first run s", "written", "users/s", "target",
+              "re-run s", "re-written")  # fmt: skip
+    intro = (
+        "Every seeded user's last full week stored by `summaries run` (before the load runs), "
+        "then the same week again, which finds nothing changed:"
+    )
+    return [intro, "", *_table(header, rows)]
+
+
 def _in_process(data: dict[str, Any]) -> list[str]:
     lines = [
         "## In-process", "",
@@ -150,6 +169,8 @@ def to_markdown(data: dict[str, Any]) -> str:
         )  # fmt: skip
     if data["seed"]:
         lines += ["## Seeding", "", *_seed(data)]
+    if data["summaries"]:
+        lines += ["## Weekly summaries", "", *_summaries(data["summaries"])]
     if data["core_us_per_plan"]:
         lines += _in_process(data)
     lines += ["## Phases", ""]

@@ -28,11 +28,16 @@ from habitloop.bench.postgres import (
 )
 from habitloop.bench.scenarios import SCENARIOS, Workload
 from habitloop.bench.seed import Seeded, seed
+from habitloop.bench.summaries import Timing as SummaryTiming
+from habitloop.bench.summaries import time_runs
 from habitloop.bench.wrk import THREADS, wrk_path
 from habitloop.core.vocab import Archetype
 from habitloop.settings import load_settings
 
 Advance = Callable[[int], None]
+# As `habitloop summaries run` has them by default.
+SUMMARY_CHUNK = 10_000
+SUMMARY_JOBS = min(os.cpu_count() or 1, 8)
 # A phase reports (name, total steps) and gets back the callback that counts its steps.
 PhaseStarter = Callable[[str, int], Advance]
 
@@ -46,6 +51,7 @@ class Results:
     config: BenchConfig
     phases: dict[str, float] = field(default_factory=dict)
     seeds: dict[str, Seeded] = field(default_factory=dict)
+    summaries: list[SummaryTiming] = field(default_factory=list)
     http: list[HttpRun] = field(default_factory=list)
     memory: list[Memory] = field(default_factory=list)
     core: dict[str, Timing] = field(default_factory=dict)
@@ -111,6 +117,10 @@ def _backend(results: Results, clock: _Clock, backend: str, secret: str, work: P
         results.seeds[backend] = seeded
         if backend == NO_RLS:
             without_row_security(url)
+        # Before the load runs, which add plans and answers of their own.
+        with clock.phase(f"summaries {backend}", 2):
+            timing = time_runs(settings, backend, seeded.today, SUMMARY_CHUNK, SUMMARY_JOBS)
+        results.summaries.append(timing)
         if not config.scenarios:
             return
         with clock.phase(f"http {backend}", runs_per_backend(config)) as advance:

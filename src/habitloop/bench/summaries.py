@@ -1,48 +1,69 @@
-"""How fast weekly summaries are stored: a fresh database seeded like the benchmark's (users
-with days of history lived through the service, then cloned set-based), and every user's
-last full week summarised twice, as ``habitloop summaries run`` does: once writing every row,
-once finding nothing changed."""
+"""How fast weekly summaries are stored: every user's last full week summarised twice, as
+``habitloop summaries run`` does (once writing every row, once finding nothing changed), on
+the benchmark's seeded database or on a fresh one seeded like it."""
 
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from time import perf_counter
 
 from habitloop.bench.postgres import create_database, postgres_server
 from habitloop.bench.seed import seed
 from habitloop.core.summary import IsoWeek
+from habitloop.db import Database, create_db_engine
 from habitloop.settings import Settings, load_settings
+from habitloop.summaries import runs, service
 
 SECRET = "summaries-measure-secret-0123456789abcdef"
-
-# (settings, week) -> (users, rows written); the command's own loop, so the figure is its own.
-Store = Callable[[Settings, IsoWeek], tuple[int, int]]
+TARGET_USERS_PER_S = 5_000  # on PostgreSQL
 
 
 @dataclass(frozen=True)
 class Timing:
     backend: str
     users: int
-    days: int
     week: IsoWeek
-    seed_seconds: float
+    jobs: int
     first: tuple[int, float]  # rows written, seconds
     again: tuple[int, float]
 
+    @property
+    def users_per_s(self) -> float:
+        """The first run's: every summary computed and written."""
+        return self.users / self.first[1] if self.first[1] > 0 else 0.0
+
     def lines(self) -> list[str]:
-        out = [f"{self.backend}: {self.users:,} users, {self.days} days each, week {self.week}"]
-        out.append(f"  seeded in {self.seed_seconds:.1f} s")
+        out = [f"{self.backend}: {self.users:,} users, week {self.week}, {self.jobs} job(s)"]
         for name, (written, seconds) in (("first run", self.first), ("re-run", self.again)):
             rate = self.users / seconds if seconds > 0 else 0.0
             out.append(
                 f"  {name}: {seconds:.2f} s, {rate:,.0f} users/s, {written:,} summaries written"
             )
         return out
+
+
+def time_runs(settings: Settings, backend: str, today: date, chunk: int, jobs: int) -> Timing:
+    """Store the last full week before ``today`` for every user, twice."""
+    settings = settings.model_copy(update={"weekly_summaries_enabled": True})
+    week = IsoWeek.containing(today - timedelta(days=7))
+    db = Database(create_db_engine(settings))
+    try:
+        timed = []
+        for _ in range(2):
+            started = perf_counter()
+            run = runs.store_week(
+                db, settings, week, service.part_range(1, 1), chunk=chunk, jobs=jobs
+            )
+            timed.append((run.written, perf_counter() - started))
+    finally:
+        db.dispose()
+    jobs = 1 if backend == "sqlite" else jobs
+    return Timing(backend, run.users, week, jobs, timed[0], timed[1])
 
 
 @contextmanager
@@ -55,16 +76,11 @@ def _database(backend: str) -> Iterator[str]:
         yield create_database(dsn, "habitloop_summaries")
 
 
-def measure(backend: str, users: int, days: int, store: Store) -> Timing:
+def measure(backend: str, users: int, days: int, chunk: int, jobs: int) -> tuple[float, Timing]:
+    """Seed a fresh database; (seconds seeding, the runs' timing)."""
     with _database(backend) as url:
         settings = load_settings(database_url=url, jwt_secret=SECRET, rate_limit=False)
         started = perf_counter()
         seeded = seed(settings, users, days)
         seeded_in = perf_counter() - started
-        week = IsoWeek.containing(seeded.today - timedelta(days=7))
-        runs = []
-        for _ in range(2):
-            started = perf_counter()
-            _, written = store(settings, week)
-            runs.append((written, perf_counter() - started))
-        return Timing(backend, len(seeded.user_ids), days, week, seeded_in, runs[0], runs[1])
+        return seeded_in, time_runs(settings, backend, seeded.today, chunk, jobs)

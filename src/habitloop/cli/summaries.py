@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import re
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import UTC, datetime
 from time import perf_counter
 from typing import Annotated
@@ -29,7 +28,7 @@ from habitloop.cli.common import (
 from habitloop.core.summary import IsoWeek, last_full_week
 from habitloop.db import Database
 from habitloop.settings import Settings
-from habitloop.summaries import service
+from habitloop.summaries import runs, service
 
 app = typer.Typer(help="Weekly summaries: every user's ISO week, stored.", no_args_is_help=True)
 
@@ -63,57 +62,22 @@ def _part(raw: str) -> tuple[int, int]:
     return int(found[1]), int(found[2])
 
 
-def _chunks(db: Database, first: UUID, last: UUID, size: int) -> list[tuple[UUID, UUID, int]]:
-    """[first, last] cut into runs of ``size`` users by id: (first id, last id, users)."""
-    with db.transaction(write=False) as session:
-        total = service.count_users(session, first=first, last=last)
-        chunks, cursor = [], first
-        for done in range(0, total, size):
-            end = service.chunk_end(session, cursor=cursor, last=last, size=size)
-            chunks.append((cursor, end or last, min(size, total - done)))
-            following = service.next_id(end) if end is not None else None
-            if following is None or following > last:
-                break
-            cursor = following
-    return chunks
-
-
 def store_week(
-    db: Database,
-    settings: Settings,
-    week: IsoWeek,
-    span: tuple[UUID, UUID],
-    chunk: int,
-    jobs: int = 1,
-) -> tuple[int, int]:
-    """Store the week of every user with an id in ``span``, a transaction per chunk of
-    ``chunk`` users, ``jobs`` chunks at a time; (users, rows written)."""
-    if db.dialect == "sqlite":
-        jobs = 1  # one writer at a time: more would only queue
-    with db.transaction(write=False) as session:
-        total = service.count_users(session, first=span[0], last=span[1])
-    # Every job gets work: chunks no larger than an even share.
-    size = max(1, min(chunk, -(-total // jobs)))
-    chunks = _chunks(db, span[0], span[1], size)
-
-    def store(first: UUID, last: UUID) -> int:
-        with db.transaction(write=True) as session:
-            return service.store_range(
-                session, settings=settings, week=week, first=first, last=last
-            )
-
+    db: Database, settings: Settings, week: IsoWeek, span: tuple[UUID, UUID], chunk: int, jobs: int
+) -> runs.Run:
+    """``runs.store_week`` with a progress bar."""
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
-    written = 0
-    with (
-        Progress(*columns, TimeElapsedColumn(), console=stderr(), transient=True) as progress,
-        ThreadPoolExecutor(max_workers=jobs) as pool,
-    ):
-        task = progress.add_task(f"summarising {week}", total=total)
-        running = {pool.submit(store, first, last): users for first, last, users in chunks}
-        for finished in as_completed(running):
-            written += finished.result()
-            progress.advance(task, running[finished])
-    return total, written
+    with Progress(*columns, TimeElapsedColumn(), console=stderr(), transient=True) as progress:
+        task = progress.add_task(f"summarising {week}", total=runs.count_users(db, span))
+        return runs.store_week(
+            db,
+            settings,
+            week,
+            span,
+            chunk=chunk,
+            jobs=jobs,
+            advance=lambda users: progress.advance(task, users),
+        )
 
 
 @app.command()
@@ -145,12 +109,12 @@ def run(
     first, last = service.part_range(k, n)
     with open_database(settings, migrate=False) as db:
         started = perf_counter()
-        users, written = store_week(db, settings, target, (first, last), chunk, jobs)
+        done = store_week(db, settings, target, (first, last), chunk, jobs)
         seconds = perf_counter() - started
-    rate = f"{users / seconds:,.0f} users/s" if seconds > 0 and users else "no users"
+    rate = f"{done.users / seconds:,.0f} users/s" if seconds > 0 and done.users else "no users"
     stdout().print(
-        f"{target} (part {k}/{n}): {users:,} users in {seconds:.2f} s ({rate}); "
-        f"{written:,} summaries written, {users - written:,} unchanged",
+        f"{target} (part {k}/{n}): {done.users:,} users in {seconds:.2f} s ({rate}); "
+        f"{done.written:,} summaries written, {done.users - done.written:,} unchanged",
         soft_wrap=True,
     )
 
@@ -191,11 +155,6 @@ def schedule(
     stdout().print(f"scheduled {service.JOB_NAME} (job {job}) at '{cron}'", markup=False)
 
 
-def _store_all(settings: Settings, week: IsoWeek, chunk: int, jobs: int) -> tuple[int, int]:
-    with open_database(settings, migrate=False) as db:
-        return store_week(db, settings, week, service.part_range(1, 1), chunk, jobs)
-
-
 @app.command()
 @reports_errors
 def measure(
@@ -212,8 +171,7 @@ def measure(
     if backend not in ("sqlite", "postgres"):
         raise typer.BadParameter(f"{backend!r}: sqlite or postgres", param_hint="--backend")
     start()
-    timing = summaries_bench.measure(
-        backend, users, days, lambda settings, week: _store_all(settings, week, chunk, jobs)
-    )
+    seeded_in, timing = summaries_bench.measure(backend, users, days, chunk, jobs)
+    stdout().print(f"seeded {users:,} users with {days} days each in {seeded_in:.1f} s")
     for line in timing.lines():
         stdout().print(line, markup=False)
