@@ -71,6 +71,13 @@ def test_a_tiny_bench_writes_a_complete_report_with_only_2xx(tmp_path: Path) -> 
     assert report["seed"]["sqlite"]["users"] == 60
     assert report["seed"]["sqlite"]["rows"]["feedback"] > 0
     assert report["memory"][0]["peak_mib"][0] > 10
+    profiled = {p["scenario"]: p for p in report["profiles"]}
+    # Answers are profiled when the measured runs left some of today's items unanswered.
+    assert list(profiled) in (["plans"], ["plans", "feedback"])
+    for profile in profiled.values():
+        assert profile["samples"] > 0 and 0 <= profile["framework"] <= 100
+        assert any("habitloop/" in f["name"] for f in profile["functions"])
+    assert any("plans/service.py" in f["name"] for f in profiled["plans"]["functions"])
     (summaries,) = report["summaries"]
     assert (summaries["users"], summaries["first_run_written"]) == (60, 60)
     assert summaries["rerun_written"] == 0 and summaries["users_per_s"] > 0

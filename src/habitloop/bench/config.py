@@ -41,6 +41,8 @@ class BenchConfig:
     samples: int = 50
     core_seconds: float = 1.0
     in_process: bool = True
+    # One more run of plans and of answers with py-spy sampling the server (not measured).
+    profile: bool = True
     quick: bool = False
     keep_databases: bool = False
 
@@ -61,6 +63,7 @@ QUICK = BenchConfig(
     samples=20,
     core_seconds=0.3,
     settle_limit=15.0,
+    profile=False,
     quick=True,
 )
 

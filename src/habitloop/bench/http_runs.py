@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from habitloop.bench.config import BenchConfig
+from habitloop.bench.profile import Profile, record, summarise
 from habitloop.bench.scenarios import Workload, answers_per_request
 from habitloop.bench.servers import Server, ceiling_server, habitloop_server
 from habitloop.bench.wrk import Load, WrkResult, run_wrk
@@ -23,6 +24,7 @@ WARM_UP_SECONDS = 1.0
 # answer took, so the next run starts on an idle server.
 PROBE_SECONDS = 2.0
 DRAIN_SECONDS = 30.0
+PROFILED = ("plans", "feedback")
 
 
 def _answers(url: str, token: str) -> bool:
@@ -153,3 +155,30 @@ def http_matrix(
                     advance(1)
             memory.append(Memory(backend, workers, server.peak_rss_mib()))
     return runs, memory
+
+
+def profile_runs(
+    backend: str, database_url: str, secret: str, workload: Workload, config: BenchConfig
+) -> list[Profile]:
+    """After the measured runs, one more run of plans and of single answers against a fresh
+    one-worker server, with py-spy sampling the worker: where each one's time goes."""
+    raw = config.out / "raw" / backend
+    profiles = []
+    connections = config.connections[0]
+    with habitloop_server(database_url, secret, 1, raw / "server-profiled.log") as server:
+        warm = workload.load("profile", "warm-up")
+        run_wrk(server.url, warm, 4, WARM_UP_SECONDS, raw / "warm-up-profiled.txt")
+        for scenario in [s for s in PROFILED if s in config.scenarios]:
+            if scenario == "feedback" and not workload.items:
+                continue  # the measured runs answered every item planned for today
+            name = f"profiled-{scenario}-w1-c{connections}"
+            samples = raw / f"{name}.py-spy.txt"
+            spy = record(server.worker_pids()[0], config.duration - 1, samples)
+            load = workload.load(scenario, name)
+            result = run_wrk(server.url, load, connections, config.duration, raw / f"{name}.txt")
+            spy.wait(timeout=config.duration + 60)
+            workload.consumed(scenario, result)
+            _settle(server.url, workload, result, config.settle_limit)
+            if samples.exists():
+                profiles.append(summarise(samples, scenario, backend))
+    return profiles

@@ -82,6 +82,7 @@ def to_json(results: Results) -> dict[str, Any]:
         },
         "summaries": [_summaries_json(t) for t in results.summaries],
         "http": [_run_json(run) for run in results.http],
+        "profiles": [asdict(profile) for profile in results.profiles],
         "memory": [asdict(m) for m in results.memory],
         "core_us_per_plan": {k: asdict(v) for k, v in results.core.items()},
         "vw_us_per_plan": asdict(vw) if isinstance(vw, Timing) else vw,

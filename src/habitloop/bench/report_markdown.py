@@ -116,6 +116,24 @@ def _summaries(runs: list[dict[str, Any]]) -> list[str]:
     return [intro, "", *_table(header, rows)]
 
 
+def _profiles(profiles: list[dict[str, Any]]) -> list[str]:
+    lines = [
+        "Where the time goes: one more run of each with py-spy sampling the only worker (not "
+        "one of the measured runs), as shares of its busy samples. A function's share holds "
+        "what it called.", "",
+    ]  # fmt: skip
+    for p in profiles:
+        rows = [
+            ("outside any transaction (framework, middleware, routing)", p["framework"]),
+            ("the database driver and engine, below SQLAlchemy", p["driver"]),
+            *((f"library: {s['name']}", s["percent"]) for s in p["libraries"]),
+            *((f"`{s['name']}`", s["percent"]) for s in p["functions"]),
+        ]
+        lines += [f"**{p['scenario']}, {p['backend']}** ({p['samples']:,} samples):", ""]
+        lines += _table(("where", "% of busy samples"), [(w, _num(v)) for w, v in rows])
+    return lines
+
+
 def _in_process(data: dict[str, Any]) -> list[str]:
     lines = [
         "## In-process", "",
@@ -161,6 +179,8 @@ def to_markdown(data: dict[str, Any]) -> str:
     if data["http"]:
         lines += ["## HTTP (wrk)", "", *_http(data["http"], config["settle_limit"])]
         lines += ["Non-2xx, failed batch events and short runs:", "", *_problems(data["http"])]
+        if data["profiles"]:
+            lines += ["", *_profiles(data["profiles"])]
         lines += ["", "Peak resident memory per server worker (VmHWM at the end of its runs):", ""]
         lines += _table(
             ("backend", "workers", "MiB per worker"),

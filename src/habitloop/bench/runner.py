@@ -18,7 +18,14 @@ from typing import Any
 from habitloop.bench.config import NO_RLS, BenchConfig, on_postgres
 from habitloop.bench.core_costs import Timing, core_costs
 from habitloop.bench.growth import Point, history_growth, users_growth
-from habitloop.bench.http_runs import HttpRun, Memory, answering_runs, http_matrix, runs_per_backend
+from habitloop.bench.http_runs import (
+    HttpRun,
+    Memory,
+    answering_runs,
+    http_matrix,
+    profile_runs,
+    runs_per_backend,
+)
 from habitloop.bench.postgres import (
     PostgresMissing,
     create_database,
@@ -26,6 +33,7 @@ from habitloop.bench.postgres import (
     postgres_server,
     without_row_security,
 )
+from habitloop.bench.profile import Profile, py_spy
 from habitloop.bench.scenarios import SCENARIOS, Workload
 from habitloop.bench.seed import Seeded, seed
 from habitloop.bench.summaries import Timing as SummaryTiming
@@ -54,6 +62,7 @@ class Results:
     summaries: list[SummaryTiming] = field(default_factory=list)
     http: list[HttpRun] = field(default_factory=list)
     memory: list[Memory] = field(default_factory=list)
+    profiles: list[Profile] = field(default_factory=list)
     core: dict[str, Timing] = field(default_factory=dict)
     vw: Timing | str | None = None
     history: list[Point] = field(default_factory=list)
@@ -65,6 +74,8 @@ def check_tools(config: BenchConfig) -> None:
     unknown = set(config.scenarios) - set(SCENARIOS)
     if unknown:
         raise BenchUnavailable(f"unknown scenario(s): {', '.join(sorted(unknown))}")
+    if config.http and config.profile and py_spy() is None:
+        raise BenchUnavailable("py-spy is not installed (pip install py-spy), or use --no-profile")
     if config.http and wrk_path() is None:
         raise BenchUnavailable("wrk is not installed (Debian: apt-get install wrk)")
     if any(on_postgres(b) for b in config.backends) and find_bindir() is None:
@@ -130,6 +141,9 @@ def _backend(results: Results, clock: _Clock, backend: str, secret: str, work: P
             runs, memory = http_matrix(backend, url, secret, workload, config, advance)
         results.http += runs
         results.memory += memory
+        if config.profile:
+            with clock.phase(f"profile {backend}", 1):
+                results.profiles += profile_runs(backend, url, secret, workload, config)
 
 
 def _in_process(results: Results, clock: _Clock, secret: str, work: Path) -> None:

@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedCo
 
 from habitloop.bench.config import KNOWN_BACKENDS, BenchConfig, configured, on_postgres
 from habitloop.bench.postgres import find_bindir
+from habitloop.bench.profile import py_spy
 from habitloop.bench.report import write_report
 from habitloop.bench.runner import BenchUnavailable, check_tools, run_bench
 from habitloop.bench.scenarios import SCENARIOS
@@ -66,6 +67,13 @@ def bench(
     in_process: Annotated[
         bool, typer.Option(help="Also the in-process figures (core, VW, growth).")
     ] = True,
+    profile: Annotated[
+        bool | None,
+        typer.Option(
+            "--profile/--no-profile",
+            help="One more run of plans and of answers under py-spy [on; quick off].",
+        ),
+    ] = None,
     quick: Annotated[
         bool, typer.Option(help="Small sizes and short runs (under 3 minutes).")
     ] = False,
@@ -85,6 +93,7 @@ def bench(
         backends=_names(backends, KNOWN_BACKENDS, "--backends"),
         scenarios=_names(scenarios, SCENARIOS, "--scenarios"),
         in_process=in_process,
+        profile=profile,
         keep_databases=keep_databases,
         out=out,
     )
@@ -120,4 +129,7 @@ def _what_this_machine_can_run(config: BenchConfig, *, explicit_backends: bool) 
     if config.http and "WRK" not in required and wrk_path() is None:
         stderr().print("notice: wrk is not installed: only the in-process figures are measured")
         config = replace(config, scenarios=())
+    if config.http and config.profile and py_spy() is None:
+        stderr().print("notice: py-spy is not installed: the runs are not profiled")
+        config = replace(config, profile=False)
     return config

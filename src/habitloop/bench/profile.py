@@ -1,0 +1,127 @@
+"""Where a scenario's time goes: ``py-spy`` samples the server's worker during an extra run
+of the scenario (never a measured one), and the samples are summed by function.
+
+A sample is a stack of frames, each ``function (path:line)``; a thread waiting for work (the
+thread pool's queue, a lock) is idle and left out. Shares are of the busy samples: inclusive
+(the function or anything it called) for the project's functions and for the libraries a
+request passes through; the framework's share is what ran outside any transaction, and the
+database's is the time its driver spent below SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+RATE_HZ = 100
+IDLE_LEAVES = (
+    "Condition.wait (threading.py",
+    "Queue.get (queue.py",
+    "Event.wait (threading.py",
+    "EpollSelector.select (selectors.py",
+)
+IN_TRANSACTION = "Database.run (habitloop/db/session.py"
+# Inclusive: SQLAlchemy's share holds the database's own work, which runs in C below it.
+LIBRARIES: dict[str, tuple[str, ...]] = {
+    "SQLAlchemy (and the database below it)": ("sqlalchemy/",),
+    "Pydantic": ("pydantic",),
+    "NumPy": ("numpy/",),
+    "JSON": ("json/",),
+}
+# Leaf frames whose own time is the driver's and the database's work in C (sqlite3 runs the
+# statement inside execute and fetch), or the driver's Python (psycopg).
+DRIVER_LEAVES = ("DefaultDialect.do_", "CursorFetchStrategy.fetch", "Connection.commit")
+DRIVER_PATHS = ("(psycopg/", "(psycopg_pool/", "(sqlite3/")
+SHOWN = 18
+OURS, ENTRY = "(habitloop/", "(habitloop/cli/"
+
+
+class ProfilerMissing(RuntimeError):
+    """py-spy is not installed."""
+
+
+def py_spy() -> str | None:
+    """On PATH, or installed beside this Python (a virtual environment not activated)."""
+    beside = Path(sys.executable).parent / "py-spy"
+    return shutil.which("py-spy") or (str(beside) if beside.is_file() else None)
+
+
+def record(pid: int, seconds: float, out: Path) -> subprocess.Popen[bytes]:
+    """Start sampling ``pid`` for ``seconds`` into ``out`` (collapsed stacks); the caller
+    waits for it."""
+    binary = py_spy()
+    if binary is None:
+        raise ProfilerMissing("py-spy is not installed (pip install py-spy)")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    command = [
+        binary, "record", "--pid", str(pid), "--duration", f"{max(int(seconds), 1)}",
+        "--rate", str(RATE_HZ), "--format", "raw", "--output", str(out), "--nonblocking",
+    ]  # fmt: skip
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+@dataclass(frozen=True)
+class Share:
+    name: str
+    percent: float
+
+
+@dataclass(frozen=True)
+class Profile:
+    scenario: str
+    backend: str
+    samples: int
+    framework: float
+    driver: float
+    functions: tuple[Share, ...]
+    libraries: tuple[Share, ...]
+
+
+def _stacks(path: Path) -> list[tuple[list[str], int]]:
+    stacks = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        frames, _, count = line.rpartition(" ")
+        if frames and count.isdigit():
+            stacks.append((frames.split(";"), int(count)))
+    return stacks
+
+
+def _function(frame: str) -> str:
+    """``name (path:line)`` without the line: one entry per function."""
+    return frame.rsplit(":", 1)[0] + ")" if ":" in frame else frame
+
+
+def summarise(path: Path, scenario: str, backend: str) -> Profile:
+    busy = [(f, n) for f, n in _stacks(path) if not f[-1].startswith(IDLE_LEAVES)]
+    total = sum(n for _, n in busy) or 1
+    ours: Counter[str] = Counter()
+    libraries: Counter[str] = Counter()
+    outside = driver = 0
+    for frames, n in busy:
+        if not any(f.startswith(IN_TRANSACTION) for f in frames):
+            outside += n
+        if frames[-1].startswith(DRIVER_LEAVES) or any(p in frames[-1] for p in DRIVER_PATHS):
+            driver += n
+        for function in {_function(f) for f in frames if OURS in f and ENTRY not in f}:
+            ours[function] += n
+        for name, marker in LIBRARIES.items():
+            if any(m in f for f in frames for m in marker):
+                libraries[name] += n
+
+    def shares(counts: Counter[str], limit: int) -> tuple[Share, ...]:
+        top = counts.most_common(limit)
+        return tuple(Share(name, round(100 * n / total, 1)) for name, n in top)
+
+    return Profile(
+        scenario,
+        backend,
+        total,
+        round(100 * outside / total, 1),
+        round(100 * driver / total, 1),
+        shares(ours, SHOWN),
+        shares(libraries, len(LIBRARIES)),
+    )
