@@ -35,6 +35,7 @@ TABLES = {
     "plan_items",
     "rotation_state",
     "decisions",
+    "incidents",
 }
 
 

@@ -46,7 +46,9 @@ PER_USER = (
     "weekly_summaries",
 )
 LIBRARY = ("tasks", "library_state")
-EVERY_TABLE = (*PER_USER, *LIBRARY, "bandit_population")
+# The service's own records, about no user: no user reads them.
+SERVICE_ONLY = ("incidents",)
+EVERY_TABLE = (*PER_USER, *LIBRARY, "bandit_population", *SERVICE_ONLY)
 ANA, BEN = uuid.uuid4(), uuid.uuid4()
 DAY = "2026-11-23"
 
@@ -206,6 +208,48 @@ def test_a_user_adds_to_the_pooled_sums_of_their_own_archetype_only(engine: Engi
     assert "permission denied" in _refused(engine, ana, "DELETE FROM bandit_population")
 
 
+ADD_INCIDENT = (
+    "INSERT INTO incidents (id, occurred_at, method, route, status) "
+    "VALUES (:id, now(), 'GET', '/api/v1/users/{user_id}', 500)"
+)
+
+
+def test_the_service_role_alone_reads_and_adds_incidents(engine: Engine) -> None:
+    with acting(engine, SERVICE) as connection:
+        connection.execute(text(ADD_INCIDENT), {"id": uuid.uuid4()})
+        assert connection.execute(text("SELECT count(*) FROM incidents")).scalar_one() >= 1
+    for statement in ("SELECT count(*) FROM incidents", ADD_INCIDENT):
+        refusal = _refused(engine, Identity.user(ANA), statement, id=uuid.uuid4())
+        assert "permission denied for table incidents" in refusal
+
+
+@pytest.mark.parametrize(
+    "statement", ["UPDATE incidents SET status = 200", "DELETE FROM incidents"]
+)
+def test_no_one_rewrites_an_incident(engine: Engine, statement: str) -> None:
+    assert "permission denied for table incidents" in _refused(engine, SERVICE, statement)
+
+
+def test_incidents_force_row_level_security_with_the_services_policies_only(
+    engine: Engine,
+) -> None:
+    with acting(engine, None) as connection:
+        forced = connection.execute(
+            text(
+                "SELECT relrowsecurity AND relforcerowsecurity FROM pg_class "
+                "WHERE oid = 'public.incidents'::regclass"
+            )
+        ).scalar_one()
+        policies = connection.execute(
+            text("SELECT cmd, roles FROM pg_policies WHERE tablename = 'incidents' ORDER BY cmd")
+        ).all()
+    assert forced
+    assert [(cmd, roles) for cmd, roles in policies] == [
+        ("INSERT", ["service_role"]),
+        ("SELECT", ["service_role"]),
+    ]
+
+
 def test_the_login_alone_owns_and_reads_nothing(engine: Engine) -> None:
     """Without a role named by its transaction, the service's login holds no privilege."""
     assert _one(engine, None, "SELECT current_user") == SERVICE_LOGIN
@@ -295,6 +339,9 @@ def test_grants_are_trimmed(settings: Settings) -> None:
     assert held[("bandit_population", "authenticated")] == {"SELECT", "INSERT", "UPDATE"}
     assert held[("alembic_version", "service_role")] == {"SELECT"}
     assert ("alembic_version", "authenticated") not in held
+    for table in SERVICE_ONLY:
+        assert held[(table, "service_role")] == {"SELECT", "INSERT"}
+        assert (table, "authenticated") not in held
 
 
 def test_the_service_alone_reads_the_schema_revision(settings: Settings) -> None:

@@ -11,7 +11,7 @@ from habitloop.api.context import AppContext
 from habitloop.api.errors import install_error_handlers
 from habitloop.api.limits import RateLimits, install_rate_limits
 from habitloop.api.metrics import AppMetrics
-from habitloop.api.middleware import BodyLimitMiddleware, DateHorizonMiddleware
+from habitloop.api.middleware import BodyLimitMiddleware, DateHorizonMiddleware, IncidentMiddleware
 from habitloop.application import Application
 from habitloop.auth import resolve_secret
 from habitloop.checkins.endpoints import router as checkins_router
@@ -82,4 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(DateHorizonMiddleware, days=settings.plan_horizon_days)
     metrics.instrument(app)
+    # Outermost of the app's own middleware: it sees every answer and exception the others
+    # let through, and the time it takes to store one is not counted as the request's.
+    app.add_middleware(IncidentMiddleware)
     return app

@@ -71,22 +71,29 @@ class AppContext:
         self, use_case: Callable[Concatenate[Session, P], R], /, *args: P.args, **kwargs: P.kwargs
     ) -> R:
         """``use_case(session, ...)`` in a write transaction, committed before the response."""
-        return await self._run(True, use_case, *args, **kwargs)
+        return await self._run(True, _caller.get(), use_case, *args, **kwargs)
 
     async def read(
         self, use_case: Callable[Concatenate[Session, P], R], /, *args: P.args, **kwargs: P.kwargs
     ) -> R:
-        return await self._run(False, use_case, *args, **kwargs)
+        return await self._run(False, _caller.get(), use_case, *args, **kwargs)
+
+    async def write_as_service(
+        self, use_case: Callable[Concatenate[Session, P], R], /, *args: P.args, **kwargs: P.kwargs
+    ) -> R:
+        """``use_case(session, ...)`` in a write transaction of its own as ``service_role``,
+        whoever the request's caller is: for what the service records about itself."""
+        return await self._run(True, SERVICE, use_case, *args, **kwargs)
 
     async def _run(
         self,
         write: bool,
+        identity: Identity | None,
         use_case: Callable[Concatenate[Session, P], R],
         /,
         *args: P.args,
         **kwargs: P.kwargs,
     ) -> R:
-        identity = _caller.get()
         async with self.db.admission.turn(write=write) as waited:
             self.metrics.turn_wait.labels("write" if write else "read").observe(waited)
             return await run_in_threadpool(self.db.run, use_case, write, identity, *args, **kwargs)

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from habitloop.errors import HabitloopError
+from habitloop.errors import FeatureDisabled, HabitloopError
 
 log = structlog.get_logger(__name__)
 
@@ -35,9 +35,16 @@ def _validation_detail(exc: RequestValidationError) -> tuple[str, list[dict[str,
     return detail, problems
 
 
+# Set on a request's scope when its 5xx answer is what the service was told to give.
+DELIBERATE = "habitloop.deliberate_5xx"
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(HabitloopError)
-    async def _domain(_: Request, exc: HabitloopError) -> JSONResponse:
+    async def _domain(request: Request, exc: HabitloopError) -> JSONResponse:
+        if isinstance(exc, FeatureDisabled):
+            # The operator's switch, answering 503 by design: not an incident.
+            request.scope[DELIBERATE] = True
         return JSONResponse(error_body(exc.kind, exc.message), status_code=exc.status)
 
     @app.exception_handler(RequestValidationError)

@@ -6,8 +6,6 @@ persist steps."""
 
 from __future__ import annotations
 
-import time
-
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_fastapi_instrumentator import Instrumentator
@@ -23,7 +21,6 @@ REQUESTS_METRIC = "habitloop_http_requests_total"
 
 class AppMetrics:
     def __init__(self) -> None:
-        self.started = time.time()
         self.registry = CollectorRegistry()
         self.plans = Counter(
             "habitloop_plans_generated_total",
@@ -72,13 +69,3 @@ class AppMetrics:
         pool = engine.pool
         if isinstance(pool, QueuePool):
             self.pool_in_use.set_function(pool.checkedout)
-
-    def server_errors(self) -> int:
-        """Answers with a 5xx status this worker has sent since it started."""
-        total = 0.0
-        for family in self.registry.collect():
-            for sample in family.samples:
-                is_count = sample.name == REQUESTS_METRIC
-                if is_count and str(sample.labels.get("status", "")).startswith("5"):
-                    total += sample.value
-        return int(total)

@@ -1,5 +1,5 @@
-"""Pure ASGI middleware: a request body size limit, and the date horizon requests validate
-against.
+"""Pure ASGI middleware: a request body size limit, the date horizon requests validate
+against, and the record of every 5xx answer.
 
 FastAPI's own ``max_body_size`` answers a declared length over the limit with a plain-text 413
 before the app's error handlers run; this one keeps the API's ``{"error", "detail"}`` body."""
@@ -7,11 +7,19 @@ before the app's error handlers run; this one keeps the API's ``{"error", "detai
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
+from typing import Any
 
+import structlog
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from habitloop.api.context import AppContext
+from habitloop.api.errors import DELIBERATE
+from habitloop.health import incidents
 from habitloop.schema_types import date_horizon
+
+log = structlog.get_logger(__name__)
 
 
 async def _reject(send: Send, status: int, kind: str, detail: str) -> None:
@@ -98,3 +106,64 @@ class DateHorizonMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         with date_horizon(self.days):
             await self.app(scope, receive, send)
+
+
+class IncidentMiddleware:
+    """Stores every answer with a 5xx status as an incident, in a transaction of its own as the
+    service, so the dashboard's count adds up across workers and outlives them.
+
+    Any other answer costs one comparison. A 5xx the app's handlers answer is stored once the
+    answer is sent, so the client does not wait for it; an exception nobody handled propagates
+    to Starlette's outermost middleware (outside this one), which answers 500, so it is stored
+    on its way there. Storing never fails the request: the database may be why the answer was
+    a 5xx, so an insert that fails is logged and dropped.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        # Taken now: a mounted application would put itself in the scope on the way down.
+        owner = scope.get("app")
+        status = 0
+
+        async def watching_send(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watching_send)
+        except Exception:
+            await _store(owner, scope, status if status >= 500 else 500)
+            raise
+        if status >= 500 and not scope.get(DELIBERATE):
+            await _store(owner, scope, status)
+
+
+async def _store(owner: Any, scope: Scope, status: int) -> None:
+    # The route's template, set on the scope by the router once it matched: never the path,
+    # which holds ids.
+    route = getattr(scope.get("route"), "path", None)
+    incident = incidents.Incident(
+        occurred_at=datetime.now(UTC),
+        method=str(scope.get("method", "")),
+        route=route if isinstance(route, str) else None,
+        status=status,
+    )
+    try:
+        ctx: AppContext = owner.state.ctx
+        await ctx.write_as_service(incidents.record, incident)
+    except Exception as exc:
+        log.warning(
+            "incident_not_recorded",
+            method=incident.method,
+            route=incident.route,
+            status=status,
+            error_type=type(exc).__name__,
+            error=str(exc)[:200],
+        )

@@ -97,7 +97,10 @@ def bench(
         keep_databases=keep_databases,
         out=out,
     )
-    config = _what_this_machine_can_run(config, explicit_backends=backends is not None)
+    _run_and_report(_what_this_machine_can_run(config, explicit_backends=backends is not None))
+
+
+def _run_and_report(config: BenchConfig) -> None:
     try:
         check_tools(config)
         columns = (*Progress.get_default_columns()[:1], BarColumn(), MofNCompleteColumn())
@@ -105,7 +108,7 @@ def bench(
             results = run_bench(config, _phases(progress))
     except BenchUnavailable as exc:
         fail(str(exc), EXIT_BAD_INPUT)
-    written = write_report(results, out)
+    written = write_report(results, config.out)
     stdout().print(written[0].read_text(encoding="utf-8"), markup=False, soft_wrap=True)
     stdout().print(f"report: {', '.join(str(p) for p in written)}")
 

@@ -2,7 +2,8 @@
 how completion differs by strategy, archetype and learning phase, over recent plan dates.
 
 Plans count from the day they are for, up to and including today; answers count for the items
-of the days before today, since a day's items are answered during it and in the evening."""
+of the days before today, since a day's items are answered during it and in the evening.
+Incidents (5xx answers) count over the same dates as plans, from midnight UTC of the first."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from datetime import date, timedelta
 
 from sqlalchemy.orm import Session
 
+from habitloop.health import incidents as incident_repo
 from habitloop.health import repository as repo
+from habitloop.health.incidents import IncidentGroup, Window
 from habitloop.health.repository import ItemTally
 from habitloop.health.service import VARIETY_TARGET
 
@@ -43,6 +46,17 @@ class DayFigures:
     p95_ms: float | None
     answered: Rate
     completed: Rate
+    incidents: int
+
+
+@dataclass(frozen=True)
+class Incidents:
+    """The window's 5xx answers, from every worker: how many, and by method, route and
+    status."""
+
+    window: Window
+    total: int
+    groups: list[IncidentGroup]
 
 
 @dataclass(frozen=True)
@@ -57,6 +71,7 @@ class Dashboard:
     users_per_phase: dict[str, int]
     users: int
     days: list[DayFigures]
+    incidents: Incidents
 
 
 def _completion(tallies: list[ItemTally]) -> list[tuple[str, Rate]]:
@@ -69,6 +84,8 @@ def _history(session: Session, today: date) -> list[DayFigures]:
     since = today - timedelta(days=HISTORY_DAYS)
     plans = {d.day: d for d in repo.plan_days(session, since=since, until=today)}
     items = {t.key: t for t in repo.item_tallies(session, by="day", since=since, until=today)}
+    window = Window.of_days(today, HISTORY_DAYS)
+    incidents = {d.day: d.count for d in incident_repo.days(session, window)}
     days = []
     for offset in range(HISTORY_DAYS - 1, -1, -1):
         day = today - timedelta(days=offset)
@@ -82,6 +99,7 @@ def _history(session: Session, today: date) -> list[DayFigures]:
                 plan.p95_ms,
                 Rate(tally.answered, tally.items),
                 Rate(tally.completed, tally.items),
+                incidents.get(day, 0),
             )
         )
     return days
@@ -116,7 +134,13 @@ def dashboard(session: Session, *, today: date) -> Dashboard:
         users_per_phase=repo.users_per_phase(session),
         users=counts.users,
         days=_history(session, today),
+        incidents=_incidents(session, Window.of_days(today, WINDOW_DAYS)),
     )
 
 
-__all__ = ["VARIETY_TARGET", "Dashboard", "DayFigures", "Rate", "dashboard"]
+def _incidents(session: Session, window: Window) -> Incidents:
+    groups = incident_repo.groups(session, window)
+    return Incidents(window, sum(g.count for g in groups), groups)
+
+
+__all__ = ["VARIETY_TARGET", "Dashboard", "DayFigures", "Incidents", "Rate", "dashboard"]

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from habitloop.health import incidents
 from habitloop.health import repository as repo
 from habitloop.settings import Settings
 from habitloop.tasks.service import LibrarySource
@@ -17,7 +18,8 @@ VARIETY_TARGET = 3
 
 
 def success_figures(session: Session, today: date) -> dict[str, Any]:
-    """The replaced system's success metrics over the last seven days of plans."""
+    """The replaced system's success metrics over the last seven days of plans, and the 5xx
+    answers of the same days (from midnight UTC of the first) from every worker."""
     counts = repo.plan_counts(session, since=today - timedelta(days=7), variety=VARIETY_TARGET)
     active = counts.users_with_plans
     return {
@@ -28,6 +30,7 @@ def success_figures(session: Session, today: date) -> dict[str, Any]:
         "variety_share": round(counts.users_with_variety / active, 4) if active else None,
         "variety_target": f"at least {VARIETY_TARGET} variations per category per week",
         "rotation_fallbacks": counts.rotation_fallbacks,
+        "incidents": incidents.count(session, incidents.Window.of_days(today, 7)),
     }
 
 

@@ -5,6 +5,7 @@ from habitloop.models.base import Base
 from habitloop.models.checkin import CheckinRow
 from habitloop.models.decision import DecisionRow
 from habitloop.models.feedback import FeedbackRow
+from habitloop.models.incident import IncidentRow
 from habitloop.models.library_state import LibraryStateRow
 from habitloop.models.plan import PlanRow
 from habitloop.models.plan_item import PlanItemRow
@@ -21,6 +22,7 @@ __all__ = [
     "CheckinRow",
     "DecisionRow",
     "FeedbackRow",
+    "IncidentRow",
     "LibraryStateRow",
     "PlanItemRow",
     "PlanRow",

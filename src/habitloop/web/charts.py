@@ -174,6 +174,30 @@ def _latency_chart(days: Sequence[DayFigures]) -> ColumnChart:
     )
 
 
+def _incidents_chart(days: Sequence[DayFigures]) -> ColumnChart:
+    """Whole numbers on the scale: its top is even, at least 2, so its middle is one too."""
+    points = [
+        Point(
+            d.day.isoformat(),
+            _short(d.day, i),
+            float(d.incidents),
+            "none" if d.incidents == 0 else f"{d.incidents} (5xx)",
+        )
+        for i, d in enumerate(days)
+    ]
+    worst = max((d.incidents for d in days), default=0)
+    top = max(2, worst + worst % 2)
+    return column_chart(
+        "incidents",
+        "Incidents (5xx answers), by day",
+        "Server errors answered by any worker each day (UTC); the target is none.",
+        points,
+        top=float(top),
+        ticks=(0, top // 2, top),
+        label=lambda v: f"{v:.0f}",
+    )
+
+
 def dashboard_charts(board: Dashboard) -> list[ColumnChart]:
     success = column_chart(
         "success",
@@ -201,6 +225,7 @@ def dashboard_charts(board: Dashboard) -> list[ColumnChart]:
             "Share of each day's planned items with any answer from the user.",
             _rates(board.days, lambda d: d.answered),
         ),
+        _incidents_chart(board.days),
     ]
 
 

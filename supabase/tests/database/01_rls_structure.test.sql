@@ -1,11 +1,11 @@
 -- habitloop's row level security, as the migrations leave it: every per-user table forces
 -- it, with a policy per command for authenticated and one for service_role; the task library
--- and the pooled bandit sums are read by authenticated and written by service_role; anon may
--- do nothing. Run with `supabase test db` (or pg_prove) on a database migrated to head.
+-- and the pooled bandit sums are read by authenticated and written by service_role; the
+-- incidents (5xx answers) are read and added to by service_role alone; anon may do nothing. Run with `supabase test db` (or pg_prove) on a database migrated to head.
 begin;
 create extension if not exists pgtap;
 
-select plan(55);
+select plan(60);
 
 -- Row level security is enabled and forced (even the tables' owner sees no row without a policy).
 select ok(
@@ -14,7 +14,8 @@ select ok(
 )
 from unnest(array[
     'users', 'checkins', 'plans', 'plan_items', 'decisions', 'rotation_state', 'feedback',
-    'profiles', 'bandit_models', 'weekly_summaries', 'tasks', 'library_state', 'bandit_population'
+    'profiles', 'bandit_models', 'weekly_summaries', 'tasks', 'library_state', 'bandit_population',
+    'incidents'
 ]) as t;
 
 -- Every table with a user_id, including tables added after these tests were written.
@@ -50,12 +51,17 @@ select policies_are(
     ],
     'bandit_population: the own archetype, and the service'
 );
+select policies_are(
+    'public', 'incidents', array['incidents_service_select', 'incidents_service_insert'],
+    'incidents: the service reads and adds, nobody else'
+);
 
 -- Grants: anon nothing; authenticated what its policies allow; nothing to PUBLIC.
 select table_privs_are('public', t, 'anon', array[]::text[], 'anon has no privilege on ' || t)
 from unnest(array[
     'users', 'checkins', 'plans', 'plan_items', 'decisions', 'rotation_state', 'feedback',
-    'profiles', 'bandit_models', 'weekly_summaries', 'tasks', 'library_state', 'bandit_population'
+    'profiles', 'bandit_models', 'weekly_summaries', 'tasks', 'library_state', 'bandit_population',
+    'incidents'
 ]) as t;
 
 select table_privs_are(
@@ -75,12 +81,20 @@ select table_privs_are(
     'public', 'bandit_population', 'authenticated', array['SELECT', 'INSERT', 'UPDATE'],
     'authenticated never deletes pooled sums'
 );
+select table_privs_are(
+    'public', 'incidents', 'authenticated', array[]::text[], 'authenticated has no privilege on incidents'
+);
+select table_privs_are(
+    'public', 'incidents', 'service_role', array['SELECT', 'INSERT'],
+    'service_role reads and adds incidents, never rewrites them'
+);
 
 select is_empty(
     $$ select c.relname::text from pg_class c, aclexplode(c.relacl) acl
        where c.oid = any(array[
            'users', 'checkins', 'plans', 'plan_items', 'decisions', 'rotation_state', 'feedback',
-           'profiles', 'bandit_models', 'weekly_summaries', 'tasks', 'library_state', 'bandit_population'
+           'profiles', 'bandit_models', 'weekly_summaries', 'tasks', 'library_state', 'bandit_population',
+           'incidents'
        ]::regclass[]) and acl.grantee = 0 $$,
     'PUBLIC has no privilege on any habitloop table'
 );
