@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, timedelta
 from random import Random
 
@@ -26,6 +28,7 @@ from habitloop.core.policies.bandit import BanditPolicy, _bounded, candidate_row
 from habitloop.core.policies.base import SlotContext
 from habitloop.core.profile import Profile, apply, archetype_priors, new_profile
 from habitloop.core.scoring import Candidate, ScoreWeights, score_table
+from habitloop.core.task_effects import TaskEffects
 from habitloop.core.vocab import Archetype, Category, Mode, Outcome, Phase
 from habitloop.sim.baselines import GreedyPolicy
 from habitloop.tasks.files import shipped_library_path
@@ -211,3 +214,35 @@ def test_rows_are_the_candidates_features() -> None:
         rows = candidate_rows(state, CANDIDATES, DAY, mode)
         expected = [dense(features(state, c, mode), len(SPACE)) for c in CANDIDATES]
         assert rows.tolist() == [row.tolist() for row in expected]
+
+
+def _with_effects(state: Learned, known: list[Candidate]) -> Learned:
+    """``state`` with pooled effects for ``known`` only (each its own), none for the rest."""
+    evidence = {c.task.id: (2.0 + k, 0.7 * k - 1.5) for k, c in enumerate(known)}
+    return replace(state, effects=TaskEffects.from_evidence(list(evidence), evidence))
+
+
+def test_expected_completion_adds_each_candidates_own_pooled_effect() -> None:
+    # Every other candidate has an effect, so a misplaced or missing one shows.
+    state = _with_effects(state_for(trained(1, completed=True, times=6)), list(CANDIDATES[::2]))
+    _, means = BanditPolicy().probabilities(state, CANDIDATES, CONTEXT)
+    for candidate, mean in zip(CANDIDATES, means, strict=True):
+        expected = state.predict(features(state, candidate), DAY, candidate.task.id)
+        assert mean == pytest.approx(expected, abs=1e-12)
+    assert len({round(m, 6) for m in means}) == len(means)
+
+
+def test_a_plan_decided_at_once_chooses_as_its_slots_one_by_one() -> None:
+    table = score_table(LIBRARY, ARCHETYPE, Mode.MEDIUM, ScoreWeights())
+    slots: list[tuple[Sequence[Candidate], SlotContext]] = [
+        (table[category], replace(CONTEXT, category=category))
+        for category in (Category.MOVEMENT, Category.SLEEP, Category.FOCUS)
+    ]
+    slots.append((table[Category.HYDRATION][:1], replace(CONTEXT, category=Category.HYDRATION)))
+    known = [c for candidates, _ in slots for c in candidates][::3]
+    base = _with_effects(state_for(trained(2, completed=False, times=5)), known)
+    for seed in range(12):
+        policy = BanditPolicy(draw_seed=seed)
+        together = policy.select_plan(replace(base), slots, Random(seed))
+        alone, rng = replace(base), Random(seed)
+        assert together == [policy.select(alone, c, context, rng) for c, context in slots]

@@ -44,7 +44,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 from numpy.typing import NDArray
@@ -165,14 +165,18 @@ class FeatureSpace:
         """``dense(encode(...))`` of many tasks at once, one row each, in their own time
         blocks; ``learned`` holds each task's ``learned_columns`` and ``fits`` its archetype
         fit."""
-        rows = np.stack([self._fixed_row(task, mode, weekend) for task in tasks])
+        rows = np.array([self._fixed_row(task, mode, weekend) for task in tasks])
         rows[:, self._learned_at] = learned
-        rows[:, self.index["archetype_fit"]] = fits
+        rows[:, self._fit_at] = fits
         return rows
 
-    @property
+    @cached_property
     def _learned_at(self) -> list[int]:
         return [self.index[n] for n in ("familiarity", "untried", "recent")]
+
+    @cached_property
+    def _fit_at(self) -> int:
+        return self.index["archetype_fit"]
 
     def _fixed_row(self, task: Task, mode: Mode, weekend: bool) -> NDArray[np.float64]:
         key = (task.slug, mode, weekend)

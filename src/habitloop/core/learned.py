@@ -20,6 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from habitloop.core.completion_model import (
+    UNSEEN,
     FeatureSpace,
     LearnedColumns,
     Model,
@@ -87,9 +88,6 @@ class Learned:
     _draws: dict[tuple[date, int, int, float], NDArray[np.float64]] = field(
         default_factory=dict, init=False, repr=False
     )
-    _columns: dict[date, dict[UUID, LearnedColumns]] = field(
-        default_factory=dict, init=False, repr=False
-    )
     _effect_draws: dict[tuple[date, int, int, float], NDArray[np.float64]] = field(
         default_factory=dict, init=False, repr=False
     )
@@ -108,20 +106,19 @@ class Learned:
             self._models[day] = (self.model or self.prior).at(day, self.prior)
         return self._models[day]
 
-    def task_columns(self, day: date) -> Mapping[UUID, LearnedColumns]:
-        """The model's history features of every task the user has answered, on ``day``
-        (``UNSEEN`` for the others)."""
-        if day not in self._columns:
-            half_life = self.profile.half_life_days
-            self._columns[day] = {
-                task_id: learned_columns(
-                    record.outcomes.at(day, half_life)[1],
-                    record.completions + record.partials > 0,
-                    (day - record.outcomes.ref).days if record.outcomes.ref is not None else None,
-                )
-                for task_id, record in self.profile.tasks.items()
-            }
-        return self._columns[day]
+    def history_columns(self, task_id: UUID, day: date) -> LearnedColumns:
+        """The model's history features of a task on ``day`` (``UNSEEN`` for one never
+        answered). Worked out per call: a plan asks once per candidate, and a task is a
+        candidate in one slot only."""
+        record = self.profile.tasks.get(task_id)
+        if record is None:
+            return UNSEEN
+        ref = record.outcomes.ref
+        return learned_columns(
+            record.outcomes.at(day, self.profile.half_life_days)[1],
+            record.tried,
+            (day - ref).days if ref is not None else None,
+        )
 
     def draws(self, day: date, count: int, seed: int, temper: float) -> NDArray[np.float64]:
         """``count`` posterior draws of the weights on ``day`` from the generator ``seed``."""
@@ -142,7 +139,7 @@ class Learned:
                 noise = np.random.default_rng([seed, 1]).standard_normal(
                     (len(effects.index), count)
                 )
-                self._effect_draws[key] = effects.draws(list(effects.index), noise, temper)
+                self._effect_draws[key] = effects.draws(noise, temper)
         return self._effect_draws[key]
 
     def effect(self, task_id: UUID) -> float:

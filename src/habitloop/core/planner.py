@@ -7,7 +7,7 @@ wind-down is packed so that its last item ends by the sleep time.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, time
 from random import Random
 from uuid import UUID
@@ -22,7 +22,7 @@ from habitloop.core.blocks import (
     minutes_of,
 )
 from habitloop.core.library import Library, Task
-from habitloop.core.policies.base import Policy, S, Selection, SlotContext
+from habitloop.core.policies.base import PlanAtOnce, Policy, S, Selection, SlotContext
 from habitloop.core.scoring import (
     CategoryCandidates,
     GroupUse,
@@ -106,6 +106,43 @@ def _reason(strategy: Strategy, inp: PlanInput, slot: CategoryCandidates, choice
     return f"{head}; {note}" if note else head
 
 
+def _context(inp: PlanInput, slot: CategoryCandidates) -> SlotContext:
+    return SlotContext(inp.day, slot.category, inp.archetype, inp.mode, inp.phase)
+
+
+def _decide_all(
+    policy: Policy[S], state: S, inp: PlanInput, slots: Sequence[CategoryCandidates], rng: Random
+) -> list[Selection]:
+    """The policy's choice for every slot, in order: together when it can share their work."""
+    asked = [(slot.candidates, _context(inp, slot)) for slot in slots]
+    if isinstance(policy, PlanAtOnce):
+        return policy.select_plan(state, asked, rng)
+    return [policy.select(state, candidates, context, rng) for candidates, context in asked]
+
+
+def _item(
+    strategy: Strategy,
+    inp: PlanInput,
+    slot: CategoryCandidates,
+    choice: Selection,
+    block: TimeBlock,
+    start_time: str,
+) -> PlannedItem:
+    chosen = slot.candidates[choice.index]
+    return PlannedItem(
+        task=chosen.task,
+        time_block=block,
+        start_time=start_time,
+        score=chosen.score if choice.score is None else choice.score,
+        propensity=choice.propensity,
+        reason=_reason(strategy, inp, slot, choice),
+        explored=choice.explored,
+        rotation_fallback=chosen.rotation_fallback,
+        candidates=tuple((c.task.id, c.score) for c in slot.candidates),
+        excluded_groups=slot.excluded_groups,
+    )
+
+
 def choose_slot(
     policy: Policy[S],
     state: S,
@@ -114,41 +151,34 @@ def choose_slot(
     rng: Random,
 ) -> PlannedItem:
     """One policy decision for one category, with everything the decision log keeps."""
-    context = SlotContext(inp.day, slot.category, inp.archetype, inp.mode, inp.phase)
-    choice = policy.select(state, slot.candidates, context, rng)
-    chosen = slot.candidates[choice.index]
-    return PlannedItem(
-        task=chosen.task,
-        time_block=block_for(chosen.task),
-        start_time="",
-        score=chosen.score if choice.score is None else choice.score,
-        propensity=choice.propensity,
-        reason=_reason(policy.strategy, inp, slot, choice),
-        explored=choice.explored,
-        rotation_fallback=chosen.rotation_fallback,
-        candidates=tuple((c.task.id, c.score) for c in slot.candidates),
-        excluded_groups=slot.excluded_groups,
-    )
+    choice = policy.select(state, slot.candidates, _context(inp, slot), rng)
+    block = block_for(slot.candidates[choice.index].task)
+    return _item(policy.strategy, inp, slot, choice, block, "")
 
 
-def place(items: Sequence[PlannedItem], wake: time, sleep: time) -> tuple[PlannedItem, ...]:
-    """Give each item a start time inside its block, blocks in day order.
+def _schedule(
+    tasks: Sequence[Task], blocks: Sequence[TimeBlock], wake: time, sleep: time
+) -> list[tuple[int, str]]:
+    """Each task's start time inside its block (``blocks[i]`` for ``tasks[i]``), blocks in
+    day order: ``(index in tasks, start)`` pairs in the order of the day.
 
     The wind-down block is packed so that its last item ends by the sleep time.
     """
     cursor = block_starts(wake, sleep)
-    ordered = sorted(items, key=lambda it: (BLOCK_ORDER[it.time_block], it.task.category.value))
-    last = [it for it in ordered if it.time_block is TimeBlock.WIND_DOWN]
+    order = sorted(
+        range(len(tasks)), key=lambda i: (BLOCK_ORDER[blocks[i]], tasks[i].category.value)
+    )
+    last = [tasks[i] for i in order if blocks[i] is TimeBlock.WIND_DOWN]
     if last:
-        needed = sum(it.task.duration_minutes for it in last) + GAP_MINUTES * (len(last) - 1)
+        needed = sum(task.duration_minutes for task in last) + GAP_MINUTES * (len(last) - 1)
         bedtime = minutes_of(wake) + awake_minutes(wake, sleep)
         cursor[TimeBlock.WIND_DOWN] = min(cursor[TimeBlock.WIND_DOWN], bedtime - needed)
-    placed = []
-    for item in ordered:
-        at = cursor[item.time_block]
-        cursor[item.time_block] = at + item.task.duration_minutes + GAP_MINUTES
-        placed.append(replace(item, start_time=clock(at)))
-    return tuple(placed)
+    starts = []
+    for i in order:
+        at = cursor[blocks[i]]
+        cursor[blocks[i]] = at + tasks[i].duration_minutes + GAP_MINUTES
+        starts.append((i, clock(at)))
+    return starts
 
 
 def build_plan(
@@ -161,13 +191,23 @@ def build_plan(
 ) -> PlanDraft:
     table = score_table(library, inp.archetype, inp.mode, weights)
     hidden = excluded_groups(inp.rotation, inp.day, inp.rotation_days)
-    items = []
+    slots = []
     for category in inp.categories:
         ranked = table.get(category, ())
-        if not ranked:
-            continue
-        slot = category_candidates(
-            ranked, category, inp.rotation, inp.day, inp.rotation_days, hidden=hidden
-        )
-        items.append(choose_slot(policy, state, inp, slot, rng))
-    return PlanDraft(place(items, inp.wake, inp.sleep), policy.strategy, policy.version)
+        if ranked:
+            slots.append(
+                category_candidates(
+                    ranked, category, inp.rotation, inp.day, inp.rotation_days, hidden=hidden
+                )
+            )
+    choices = _decide_all(policy, state, inp, slots, rng)
+    # Placed before the items are built, so each is built once, with its start time.
+    tasks = [
+        slot.candidates[choice.index].task for slot, choice in zip(slots, choices, strict=True)
+    ]
+    blocks = [block_for(task) for task in tasks]
+    items = tuple(
+        _item(policy.strategy, inp, slots[i], choices[i], blocks[i], start)
+        for i, start in _schedule(tasks, blocks, inp.wake, inp.sleep)
+    )
+    return PlanDraft(items, policy.strategy, policy.version)

@@ -185,6 +185,11 @@ def _decay(days: int, half_life: float | None) -> float:
     return 1.0 if half_life is None else 0.5 ** (days / half_life)
 
 
+def decay_factor(ref: date, day: date, half_life: float | None) -> float:
+    """The factor that values on ``day`` sums held at ``ref`` (never above 1)."""
+    return _decay(max((day - ref).days, 0), half_life)
+
+
 @dataclass(frozen=True, slots=True)
 class Decayed:
     """Decayed sums ``amount`` (of weight x value) and ``weight``, valued at ``ref``."""
@@ -213,7 +218,9 @@ class Decayed:
     def at(self, day: date, half_life: float | None) -> tuple[float, float]:
         if self.ref is None:
             return 0.0, 0.0
-        factor = _decay(max((day - self.ref).days, 0), half_life)
+        return self.scaled(decay_factor(self.ref, day, half_life))
+
+    def scaled(self, factor: float) -> tuple[float, float]:
         return max(self.amount * factor, 0.0), max(self.weight * factor, 0.0)
 
 
@@ -224,6 +231,11 @@ class TaskRecord:
     rating_sum: int = 0
     completions: int = 0
     partials: int = 0
+
+    @property
+    def tried(self) -> bool:
+        """Completed or partly done at least once."""
+        return self.completions + self.partials > 0
 
 
 @dataclass(frozen=True, slots=True)

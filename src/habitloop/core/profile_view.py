@@ -11,7 +11,6 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
-from statistics import fmean
 from uuid import UUID
 
 from habitloop.core.library import Task
@@ -38,8 +37,32 @@ from habitloop.core.profile import (
     TOLERANCE_PRIOR_WEIGHT,
     Decayed,
     Profile,
+    decay_factor,
 )
 from habitloop.core.vocab import Category, Outcome, TimeBlock
+
+
+class Valuation:
+    """``Decayed.at`` for many accumulators on one day. Those last moved on the same day share
+    one decay factor, worked out once: a profile's tasks and tags were last answered on a few
+    dozen days at most."""
+
+    __slots__ = ("_day", "_factors", "_half_life")
+
+    def __init__(self, day: date, half_life: float | None) -> None:
+        self._day = day
+        self._half_life = half_life
+        self._factors: dict[date, float] = {}
+
+    def __call__(self, acc: Decayed) -> tuple[float, float]:
+        ref = acc.ref
+        if ref is None:
+            return 0.0, 0.0
+        factor = self._factors.get(ref)
+        if factor is None:
+            factor = decay_factor(ref, self._day, self._half_life)
+            self._factors[ref] = factor
+        return acc.scaled(factor)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,8 +140,8 @@ def streaks(days: list[date], today: date) -> tuple[int, int]:
     return current, max(length for _, length in chains)
 
 
-def _smoothed(acc: Decayed | None, prior: float, today: date, half_life: float | None) -> float:
-    amount, weight = (acc or Decayed()).at(today, half_life)
+def _smoothed(acc: Decayed | None, prior: float, valued: Valuation) -> float:
+    amount, weight = valued(acc or Decayed())
     return min(max((PRIOR_STRENGTH * prior + amount) / (PRIOR_STRENGTH + weight), 0.0), 1.0)
 
 
@@ -131,40 +154,37 @@ def _favourite(stats: TaskStats) -> bool:
     return score >= FAVOURITE_AT - EPS
 
 
-def _category_affinity(profile: Profile, today: date) -> dict[Category, float]:
+def _category_affinity(profile: Profile, valued: Valuation) -> dict[Category, float]:
     # Every category gets a value, so a plan can rank one the user has never answered about.
-    priors, hl = profile.priors.category, profile.half_life_days
+    priors = profile.priors.category
     return {
-        c: _smoothed(profile.categories.get(c), priors.get(c, NEUTRAL_PRIOR), today, hl)
+        c: _smoothed(profile.categories.get(c), priors.get(c, NEUTRAL_PRIOR), valued)
         for c in Category
     }
 
 
-def _time_of_day(profile: Profile, today: date) -> dict[TimeBlock, float]:
-    hl = profile.half_life_days
-    return {b: _smoothed(profile.time_blocks.get(b), NEUTRAL_PRIOR, today, hl) for b in TimeBlock}
+def _time_of_day(profile: Profile, valued: Valuation) -> dict[TimeBlock, float]:
+    return {b: _smoothed(profile.time_blocks.get(b), NEUTRAL_PRIOR, valued) for b in TimeBlock}
 
 
-def _tag_affinity(profile: Profile, today: date) -> dict[str, float]:
+def _tag_affinity(profile: Profile, valued: Valuation) -> dict[str, float]:
     # Only tags seen in answers: an unseen tag adds nothing to a task's estimate.
-    hl = profile.half_life_days
-    return {t: _smoothed(acc, NEUTRAL_PRIOR, today, hl) for t, acc in profile.tags.items()}
+    return {t: _smoothed(acc, NEUTRAL_PRIOR, valued) for t, acc in profile.tags.items()}
 
 
-def _difficulty_tolerance(profile: Profile, today: date) -> float:
+def _difficulty_tolerance(profile: Profile, valued: Valuation) -> float:
     # Its own prior weight and range (0..MAX_LEVEL): a level, not a rate like the affinities.
-    amount, weight = profile.difficulty.at(today, profile.half_life_days)
+    amount, weight = valued(profile.difficulty)
     tolerance = (TOLERANCE_PRIOR_WEIGHT * profile.priors.difficulty_tolerance + amount) / (
         TOLERANCE_PRIOR_WEIGHT + weight
     )
     return min(max(tolerance, 0.0), MAX_LEVEL)
 
 
-def _variety_seeking(profile: Profile, today: date) -> float:
+def _variety_seeking(profile: Profile, valued: Valuation) -> float:
     # 0.5 is indifference; above it new tasks go better than repeats.
-    hl = profile.half_life_days
-    r_new = _smoothed(profile.new_tasks, NEUTRAL_PRIOR, today, hl)
-    variety = 0.5 + (r_new - _smoothed(profile.repeat_tasks, NEUTRAL_PRIOR, today, hl)) / 2
+    r_new = _smoothed(profile.new_tasks, NEUTRAL_PRIOR, valued)
+    variety = 0.5 + (r_new - _smoothed(profile.repeat_tasks, NEUTRAL_PRIOR, valued)) / 2
     return min(max(variety, 0.0), 1.0)
 
 
@@ -196,11 +216,10 @@ def _friction(profile: Profile) -> dict[Category, float]:
     return friction
 
 
-def _task_stats(profile: Profile, today: date) -> dict[UUID, TaskStats]:
-    hl = profile.half_life_days
+def _task_stats(profile: Profile, valued: Valuation) -> dict[UUID, TaskStats]:
     stats: dict[UUID, TaskStats] = {}
     for task_id, record in profile.tasks.items():
-        successes, trials = record.outcomes.at(today, hl)
+        successes, trials = valued(record.outcomes)
         stats[task_id] = TaskStats(
             trials, successes, record.ratings, record.rating_sum, record.completions
         )
@@ -208,21 +227,22 @@ def _task_stats(profile: Profile, today: date) -> dict[UUID, TaskStats]:
 
 
 def view(profile: Profile, today: date) -> ProfileView:
+    valued = Valuation(today, profile.half_life_days)
     counting = _counting_days(profile, today)
     current, longest = streaks(counting, today)
     friction = _friction(profile)
-    stats = _task_stats(profile, today)
-    tried = frozenset(t for t in profile.tasks if has_tried(profile, t))
+    stats = _task_stats(profile, valued)
+    tried = frozenset(t for t, record in profile.tasks.items() if record.tried)
     counts = profile.outcomes
     events = sum(counts.values())
     completed, partial = counts[Outcome.COMPLETED], counts[Outcome.PARTIAL]
     no_response = counts[Outcome.NO_RESPONSE]
     return ProfileView(
-        category_affinity=_category_affinity(profile, today),
-        time_of_day=_time_of_day(profile, today),
-        tag_affinity=_tag_affinity(profile, today),
-        difficulty_tolerance=_difficulty_tolerance(profile, today),
-        variety_seeking=_variety_seeking(profile, today),
+        category_affinity=_category_affinity(profile, valued),
+        time_of_day=_time_of_day(profile, valued),
+        tag_affinity=_tag_affinity(profile, valued),
+        difficulty_tolerance=_difficulty_tolerance(profile, valued),
+        variety_seeking=_variety_seeking(profile, valued),
         consistency=_consistency(counting, today),
         streak_current=current,
         streak_longest=longest,
@@ -249,7 +269,7 @@ def task_estimate(
 ) -> float:
     parts = [view.category_affinity.get(task.category, NEUTRAL_PRIOR)]
     parts += [view.tag_affinity[t] for t in dict.fromkeys(task.tags) if t in view.tag_affinity]
-    prior = fmean(parts)
+    prior = math.fsum(parts) / len(parts)  # statistics.fmean, without its checks: per candidate
     stats = view.task_stats.get(task.id)
     successes, trials = (stats.successes, stats.trials) if stats else (0.0, 0.0)
     estimate = (prior_strength * prior + successes) / (prior_strength + trials)
@@ -267,7 +287,7 @@ def observed_days(profile: Profile, since: date, today: date) -> int:
 def has_tried(profile: Profile, task_id: UUID) -> bool:
     """Whether the task was completed or partly done at least once (``view(...).tried``)."""
     record = profile.tasks.get(task_id)
-    return record is not None and record.completions + record.partials > 0
+    return record is not None and record.tried
 
 
 def recent_completion_rate(profile: Profile, today: date) -> float | None:

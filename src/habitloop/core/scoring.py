@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 
 from habitloop.core.library import Library, Task
@@ -73,12 +73,9 @@ def excluded_groups(rotation: Mapping[str, GroupUse], day: date, days: int) -> f
     """Groups planned within ``days`` days of ``day`` (either side), not counting ``day`` itself."""
     if days <= 0:
         return frozenset()
-    out = set()
-    for group, use in rotation.items():
-        gap = _nearest_use(use, day)
-        if gap is not None and gap <= days:
-            out.add(group)
-    return frozenset(out)
+    # The window's dates once, rather than a gap per date of every group's history.
+    near = {day + timedelta(days=k) for k in range(-days, days + 1) if k != 0}
+    return frozenset(group for group, use in rotation.items() if not near.isdisjoint(use.recent))
 
 
 @lru_cache(maxsize=256)
@@ -134,11 +131,18 @@ def category_candidates(
     """
     if hidden is None:
         hidden = excluded_groups(rotation, day, days)
-    hidden = hidden | also_exclude
-    allowed = tuple(c for c in ranked if c.task.variation_group not in hidden)
-    present = sorted({c.task.variation_group for c in ranked} & hidden)
+    if also_exclude:
+        hidden = hidden | also_exclude
+    allowed: list[Candidate] = []
+    hidden_here: set[str] = set()
+    for c in ranked:
+        if c.task.variation_group in hidden:
+            hidden_here.add(c.task.variation_group)
+        else:
+            allowed.append(c)
+    present = sorted(hidden_here)
     if allowed or not ranked:
-        return CategoryCandidates(category, allowed, tuple(present))
+        return CategoryCandidates(category, tuple(allowed), tuple(present))
     groups = {c.task.variation_group for c in ranked}
     fallback_group = _least_recent_group(groups - also_exclude or groups, rotation, day)
     fallback = tuple(

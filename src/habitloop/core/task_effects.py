@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from math import sqrt
 from uuid import UUID
 
@@ -79,13 +80,26 @@ class TaskEffects:
     ) -> TaskEffects:
         """The prior plus the summed evidence ``(precision, eta)`` of the tasks that have any;
         evidence about a task the library no longer has is left out."""
-        effects = cls.prior(task_ids)
-        for task_id, (precision, eta) in evidence.items():
-            at = effects.index.get(task_id)
+        prior = cls.prior(task_ids)
+        precision, eta = prior.precision.copy(), prior.eta.copy()
+        for task_id, (more_precision, more_eta) in evidence.items():
+            at = prior.index.get(task_id)
             if at is not None:
-                effects.precision[at] += precision
-                effects.eta[at] += eta
-        return effects
+                precision[at] += more_precision
+                eta[at] += more_eta
+        return cls(prior.index, precision, eta)
+
+    # Every task's mean and standard deviation at once, for draws over the whole library: a
+    # value's arrays are not changed once it is built (``add`` and ``from_evidence`` copy).
+    @cached_property
+    def means(self) -> Array:
+        means: Array = self.eta / self.precision
+        return means
+
+    @cached_property
+    def sds(self) -> Array:
+        sds: Array = 1.0 / np.sqrt(self.precision)
+        return sds
 
     def mean(self, task_id: UUID) -> float:
         at = self.index.get(task_id)
@@ -113,10 +127,8 @@ class TaskEffects:
         eta[at] += step.eta
         return TaskEffects(self.index, precision, eta)
 
-    def draws(self, task_ids: Sequence[UUID], noise: Array, temper: float) -> Array:
-        """Posterior draws of the effects of ``task_ids``: one row per task, one column per
-        draw, from standard normal ``noise`` of the same shape."""
-        means = np.array([self.mean(t) for t in task_ids])
-        sds = np.array([self.sd(t) for t in task_ids])
-        draws: Array = means[:, None] + temper * sds[:, None] * noise
+    def draws(self, noise: Array, temper: float) -> Array:
+        """Posterior draws of every task's effect: one row per task in ``index`` order, one
+        column per draw, from standard normal ``noise`` of the same shape."""
+        draws: Array = self.means[:, None] + temper * self.sds[:, None] * noise
         return draws

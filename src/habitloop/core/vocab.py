@@ -20,7 +20,11 @@ class Archetype(StrEnum):
 
     @property
     def display_name(self) -> str:
-        return self.value.replace("_", " ").title()
+        return _DISPLAY_NAMES[self]
+
+
+# Every plan item's reason names the archetype: spelled out once, not per item.
+_DISPLAY_NAMES = {a: a.value.replace("_", " ").title() for a in Archetype}
 
 
 class Mode(StrEnum):

@@ -27,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from random import Random
+from typing import NamedTuple
 
 from habitloop.core.blocks import block_for
 from habitloop.core.learned import Learned, Observation, learn
@@ -40,8 +41,9 @@ MODE_SHIFT = {Mode.LOW: -0.5, Mode.MEDIUM: 0.0, Mode.HIGH: 0.5}
 TIE = 1e-9
 
 
-@dataclass(frozen=True, slots=True)
-class Scored:
+class Scored(NamedTuple):
+    """A candidate's adaptive score and its parts (a tuple: one is built per candidate)."""
+
     score: float
     estimate: float
     time_fit: float
@@ -49,17 +51,24 @@ class Scored:
     penalty: float
 
 
-def score_candidate(view: ProfileView, candidate: Candidate, mode: Mode) -> Scored:
+def score_candidates(
+    view: ProfileView, candidates: Sequence[Candidate], mode: Mode
+) -> list[Scored]:
+    # The difficulty target and the blend depend on the day alone: worked out once per slot.
+    target = min(2.0, max(0.0, view.difficulty_tolerance + MODE_SHIFT[mode]))
+    blend = 0.25 + 0.6 * view.confidence
+    return [_scored(view, candidate, target, blend) for candidate in candidates]
+
+
+def _scored(view: ProfileView, candidate: Candidate, target: float, blend: float) -> Scored:
     task = candidate.task
     estimate = task_estimate(view, task)
     time_fit = view.time_of_day.get(block_for(task), 0.5)
-    target = min(2.0, max(0.0, view.difficulty_tolerance + MODE_SHIFT[mode]))
     difficulty_fit = 1.0 - abs(task.difficulty.level - target) / 2.0
     penalty = 0.0
     if view.friction_level.get(task.category) == "high":
         penalty = 0.15 * task.difficulty.level / 2 + 0.10 * min(1.0, task.duration_minutes / 30)
     learned = 0.6 * estimate + 0.2 * time_fit + 0.2 * difficulty_fit
-    blend = 0.25 + 0.6 * view.confidence
     score = (1 - blend) * candidate.score + blend * learned - penalty
     return Scored(round(max(0.0, min(1.0, score)), 4), estimate, time_fit, difficulty_fit, penalty)
 
@@ -119,7 +128,7 @@ class AdaptivePolicy:
         if not candidates:
             raise ValueError("no candidates to choose from")
         seen = state.view(context.day)
-        scores = [score_candidate(seen, c, context.mode) for c in candidates]
+        scores = score_candidates(seen, candidates, context.mode)
         flags = [
             preferred(seen, context.phase, c, s) for c, s in zip(candidates, scores, strict=True)
         ]

@@ -9,11 +9,12 @@ was built with), so the same seed gives the same choice.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from random import Random
-from typing import Protocol, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from habitloop.core.learned import Observation
 from habitloop.core.scoring import Candidate
@@ -55,6 +56,22 @@ def draw_index(probabilities: Sequence[float], draw: float) -> int:
 
 
 S = TypeVar("S")
+
+Slot = tuple[Sequence[Candidate], SlotContext]
+"""One slot of a plan as a policy sees it: its candidates and its context."""
+
+
+class PlanAtOnce(ABC, Generic[S]):
+    """A policy that can decide all the slots of one plan together, sharing the work they have
+    in common (the bandit's matrix products). The planner asks it so; one slot alone (a swap)
+    goes through ``select``, which must choose as ``select_plan`` does for that slot."""
+
+    __slots__ = ()
+
+    @abstractmethod
+    def select_plan(self, state: S, slots: Sequence[Slot], rng: Random) -> list[Selection]:
+        """One selection per slot, in order, drawing from ``rng`` as ``select`` would slot
+        after slot; the slots share one day and mode."""
 
 
 class Policy(Protocol[S]):

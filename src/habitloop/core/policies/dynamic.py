@@ -40,8 +40,9 @@ class DynamicPolicy:
         n = len(candidates)
         if n == 0:
             raise ValueError("no candidates to choose from")
-        top = max(c.score for c in candidates)
-        best = [i for i, c in enumerate(candidates) if c.score >= top - TIE]
+        scores = [c.score for c in candidates]
+        top = max(scores)
+        best = [i for i, score in enumerate(scores) if score >= top - TIE]
         # Both draws happen every time, so one slot's choice never shifts the next slot's stream.
         explore_draw = rng.random()
         uniform_pick = rng.randrange(n)
