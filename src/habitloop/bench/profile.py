@@ -4,8 +4,8 @@ of the scenario (never a measured one), and the samples are summed by function.
 A sample is a stack of frames, each ``function (path:line)``; a thread waiting for work (the
 thread pool's queue, a lock) is idle and left out. Shares are of the busy samples: inclusive
 (the function or anything it called) for the project's functions and for the libraries a
-request passes through; the framework's share is what ran outside any transaction, and the
-database's is the time its driver spent below SQLAlchemy.
+request passes through, and a breakdown that counts each sample once: outside any transaction
+(the framework), in the database driver below SQLAlchemy, in SQLAlchemy, in NumPy, the rest.
 """
 
 from __future__ import annotations
@@ -72,13 +72,37 @@ class Share:
 
 @dataclass(frozen=True)
 class Profile:
+    """``parts``: every busy sample counted once, in the first of ``PARTS`` it belongs to, so
+    the shares add up to 100; ``functions`` and ``libraries``: inclusive shares."""
+
     scenario: str
     backend: str
     samples: int
-    framework: float
-    driver: float
+    parts: tuple[Share, ...]
     functions: tuple[Share, ...]
     libraries: tuple[Share, ...]
+
+
+PARTS = (
+    "outside any transaction (framework, middleware, routing)",
+    "the database and its driver, below SQLAlchemy",
+    "SQLAlchemy itself",
+    "NumPy (the learner's linear algebra)",
+    "the rest: the project's Python and the standard library",
+)
+
+
+def _part(frames: list[str]) -> str:
+    leaf = frames[-1]
+    if not any(f.startswith(IN_TRANSACTION) for f in frames):
+        return PARTS[0]
+    if leaf.startswith(DRIVER_LEAVES) or any(p in leaf for p in DRIVER_PATHS):
+        return PARTS[1]
+    if any("(sqlalchemy/" in f for f in frames):
+        return PARTS[2]
+    if any("(numpy/" in f for f in frames):
+        return PARTS[3]
+    return PARTS[4]
 
 
 def _stacks(path: Path) -> list[tuple[list[str], int]]:
@@ -98,30 +122,25 @@ def _function(frame: str) -> str:
 def summarise(path: Path, scenario: str, backend: str) -> Profile:
     busy = [(f, n) for f, n in _stacks(path) if not f[-1].startswith(IDLE_LEAVES)]
     total = sum(n for _, n in busy) or 1
+    parts: Counter[str] = Counter()
     ours: Counter[str] = Counter()
     libraries: Counter[str] = Counter()
-    outside = driver = 0
     for frames, n in busy:
-        if not any(f.startswith(IN_TRANSACTION) for f in frames):
-            outside += n
-        if frames[-1].startswith(DRIVER_LEAVES) or any(p in frames[-1] for p in DRIVER_PATHS):
-            driver += n
+        parts[_part(frames)] += n
         for function in {_function(f) for f in frames if OURS in f and ENTRY not in f}:
             ours[function] += n
         for name, marker in LIBRARIES.items():
             if any(m in f for f in frames for m in marker):
                 libraries[name] += n
 
-    def shares(counts: Counter[str], limit: int) -> tuple[Share, ...]:
-        top = counts.most_common(limit)
-        return tuple(Share(name, round(100 * n / total, 1)) for name, n in top)
+    def share(name: str, n: int) -> Share:
+        return Share(name, round(100 * n / total, 1))
 
     return Profile(
         scenario,
         backend,
         total,
-        round(100 * outside / total, 1),
-        round(100 * driver / total, 1),
-        shares(ours, SHOWN),
-        shares(libraries, len(LIBRARIES)),
+        tuple(share(name, parts[name]) for name in PARTS),
+        tuple(share(name, n) for name, n in ours.most_common(SHOWN)),
+        tuple(share(name, n) for name, n in libraries.most_common()),
     )

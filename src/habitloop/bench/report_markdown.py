@@ -119,14 +119,14 @@ def _summaries(runs: list[dict[str, Any]]) -> list[str]:
 def _profiles(profiles: list[dict[str, Any]]) -> list[str]:
     lines = [
         "Where the time goes: one more run of each with py-spy sampling the only worker (not "
-        "one of the measured runs), as shares of its busy samples. A function's share holds "
-        "what it called.", "",
+        "one of the measured runs), as shares of its busy samples: first each sample counted "
+        "once (in bold, adding up to 100), then libraries and functions with what they "
+        "called.", "",
     ]  # fmt: skip
     for p in profiles:
         rows = [
-            ("outside any transaction (framework, middleware, routing)", p["framework"]),
-            ("the database driver and engine, below SQLAlchemy", p["driver"]),
-            *((f"library: {s['name']}", s["percent"]) for s in p["libraries"]),
+            *((f"**{s['name']}**", s["percent"]) for s in p["parts"]),
+            *((f"library, with what it called: {s['name']}", s["percent"]) for s in p["libraries"]),
             *((f"`{s['name']}`", s["percent"]) for s in p["functions"]),
         ]
         lines += [f"**{p['scenario']}, {p['backend']}** ({p['samples']:,} samples):", ""]
