@@ -116,3 +116,26 @@ def test_schedule_prints_the_job() -> None:
     assert "INSERT INTO weekly_summaries" in result.stdout
     refused = runner.invoke(app, ["summaries", "schedule", "--cron", "0 13 * * 1'; drop"])
     assert refused.exit_code == 2
+
+
+@pytest.mark.usefixtures("env")
+def test_chunks_stored_in_parallel_cover_every_user_once(db: Database, settings: Settings) -> None:
+    with db.transaction() as session:
+        for _ in range(6):
+            make_plan(session, settings, LibraryCache(), add_user(session), MONDAY)
+    week, start = "2025-W11", date.fromisocalendar(2025, 11, 1)
+    result = runner.invoke(app, ["summaries", "run", "--week", week, "--chunk", "2", "--jobs", "3"])
+    assert result.exit_code == 0, result.output
+    everyone = users(db)
+    assert stored_for(db, start) == everyone == written(result.stdout)
+
+
+def test_measure_seeds_and_times_a_run_then_a_rerun(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in list(os.environ):
+        if name.startswith("HABITLOOP_") or name == "WEEKLY_SUMMARIES_ENABLED":
+            monkeypatch.delenv(name)
+    args = ["summaries", "measure", "--backend", "sqlite", "--users", "12", "--days", "8"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "first run" in result.stdout and "12 summaries written" in result.stdout
+    assert "re-run" in result.stdout and "0 summaries written" in result.stdout
