@@ -13,8 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, literal
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import literal
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
@@ -22,14 +21,11 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from habitloop.models.base import JsonText
 
-JSON_DOC = JSON().with_variant(postgresql.JSONB(), "postgresql")
-JSON_TEXT = JsonText
-
 
 class json_object(FunctionElement[Any]):
     """``json_object(key, value, ...)``; PostgreSQL: ``json_build_object``."""
 
-    type = JSON_TEXT
+    type = JsonText
     inherit_cache = True
     name = "json_object"
 
@@ -38,7 +34,7 @@ class json_array_agg(FunctionElement[Any]):
     """The aggregate of its first argument as a JSON array, ordered by the others on
     PostgreSQL (SQLite: the input's order)."""
 
-    type = JSON_TEXT
+    type = JsonText
     inherit_cache = True
     name = "json_array_agg"
 
@@ -46,7 +42,7 @@ class json_array_agg(FunctionElement[Any]):
 class as_json(FunctionElement[Any]):
     """A JSON document from a sub-query, embedded as a document (``empty`` when NULL)."""
 
-    type = JSON_TEXT
+    type = JsonText
     inherit_cache = True
     name = "as_json"
 

@@ -33,11 +33,11 @@ def count_users(db: Database, span: tuple[UUID, UUID]) -> int:
         return service.count_users(session, first=span[0], last=span[1])
 
 
-def chunks(db: Database, span: tuple[UUID, UUID], size: int) -> list[Chunk]:
-    """``span`` cut into runs of ``size`` users by id, whatever the ids' spread."""
+def chunks(db: Database, span: tuple[UUID, UUID], size: int, total: int) -> list[Chunk]:
+    """``span``, holding ``total`` users, cut into runs of ``size`` users by id, whatever the
+    ids' spread."""
     first, last = span
     with db.transaction(write=False) as session:
-        total = service.count_users(session, first=first, last=last)
         found, cursor = [], first
         for done in range(0, total, size):
             end = service.chunk_end(session, cursor=cursor, last=last, size=size)
@@ -76,7 +76,7 @@ def store_week(
 
     written = 0
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        running = {pool.submit(store, part): part for part in chunks(db, span, size)}
+        running = {pool.submit(store, part): part for part in chunks(db, span, size, total)}
         for finished in as_completed(running):
             written += finished.result()
             advance(running[finished].users)
