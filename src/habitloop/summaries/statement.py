@@ -5,10 +5,9 @@ The two weeks' plan items are joined with their answers once; from them, counts 
 day (the week's days, and summed, the week before) and per user and task (the tasks the summary
 names, and summed, its categories). With the counting days of streaks and the users' phases
 they are joined per user into one row: its totals and a ``figures`` document (read back by
-``repository.figures_of``). ``select_figures`` is the
-aggregate; ``store_figures`` inserts it into ``weekly_summaries``, and where a row for the
-(user, week) exists replaces it only when the figures differ, so that recomputing an unchanged
-week writes nothing.
+``repository.figures_of``). ``select_figures`` is the aggregate; ``store_figures`` inserts it
+into ``weekly_summaries``, and where a row for the (user, week) exists replaces it only when
+the figures differ, so that recomputing an unchanged week writes nothing.
 
 The week's bounds are SQL expressions: bound parameters for a run (``week_start``,
 ``week_end``, ``previous_start``, ``history_start``), or, for the job ``pg_cron`` runs, the
