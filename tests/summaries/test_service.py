@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from habitloop.core.summary import IsoWeek
 from habitloop.core.vocab import Category
@@ -205,6 +205,22 @@ def test_a_run_stores_the_same_summary_and_a_rerun_changes_nothing(
         ).scalar_one()
     assert (again.completed, again.active_days) == (6, 6)
     assert again.computed_at >= first_at
+
+
+def test_a_chunk_is_planned_for_its_own_bounds_every_time(
+    db: Database, settings: Settings, backend: str
+) -> None:
+    """PostgreSQL would switch a statement the driver prepared after five runs to one generic
+    plan, blind to each chunk's ids and dates (five times slower here): a run asks for a plan
+    of its own each time."""
+    if backend != "postgres":
+        pytest.skip("SQLite plans every statement afresh")
+    nobody = {"first": uuid.UUID(int=0), "last": uuid.UUID(int=0)}
+    with db.transaction() as session:
+        service.store_range(session, settings=settings, week=WEEK, **nobody)
+        shown = session.execute(text("SHOW plan_cache_mode")).scalar_one()
+        jit = session.execute(text("SHOW jit")).scalar_one()
+    assert (shown, jit) == ("force_custom_plan", "off")
 
 
 def test_weeks_are_the_users_own_days(db: Database, settings: Settings) -> None:
