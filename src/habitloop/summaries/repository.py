@@ -149,7 +149,13 @@ _CHANGES = select(func.changes())
 # statement to machine code (JIT) took longer than it saved. The driver prepares a statement
 # run five times, and PostgreSQL would then settle on one generic plan for every chunk, blind
 # to its ids and dates, which ran five times slower: each chunk is planned for its own.
-RUN_SETTINGS = "SET LOCAL work_mem = '64MB'; SET LOCAL jit = off; SET LOCAL plan_cache_mode = force_custom_plan"
+RUN_SETTINGS = "; ".join(
+    (
+        "SET LOCAL work_mem = '64MB'",
+        "SET LOCAL jit = off",
+        "SET LOCAL plan_cache_mode = force_custom_plan",
+    )
+)
 _RUN_SETTINGS = text(RUN_SETTINGS)
 _STORED = select(SUMMARIES).where(
     SUMMARIES.c.user_id == bindparam("user_id"), SUMMARIES.c.week_start == bindparam("start")
