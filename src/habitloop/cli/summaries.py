@@ -68,7 +68,8 @@ def store_week(
     """``runs.store_week`` with a progress bar."""
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     with Progress(*columns, TimeElapsedColumn(), console=stderr(), transient=True) as progress:
-        task = progress.add_task(f"summarising {week}", total=runs.count_users(db, span))
+        total = runs.count_users(db, span)
+        task = progress.add_task(f"summarising {week}", total=total)
         return runs.store_week(
             db,
             settings,
@@ -77,6 +78,7 @@ def store_week(
             chunk=chunk,
             jobs=jobs,
             advance=lambda users: progress.advance(task, users),
+            total=total,
         )
 
 

@@ -58,13 +58,15 @@ def store_week(
     chunk: int,
     jobs: int = 1,
     advance: Callable[[int], object] = lambda _: None,
+    total: int | None = None,
 ) -> Run:
-    """Store the week of every user in ``span``, ``jobs`` chunks of at most ``chunk`` users
-    at a time; ``advance(users)`` as each chunk commits."""
+    """Store the week of every user in ``span`` (``total`` of them, counted here unless the
+    caller already has), ``jobs`` chunks of at most ``chunk`` users at a time;
+    ``advance(users)`` as each chunk commits."""
     service.require_summaries(settings)
     if db.dialect == "sqlite":
         jobs = 1  # one writer at a time: more would only queue
-    total = count_users(db, span)
+    total = count_users(db, span) if total is None else total
     # Every job gets work: chunks no larger than an even share.
     size = max(1, min(chunk, -(-total // jobs)))
 
