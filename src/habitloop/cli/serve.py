@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from habitloop.application import Application
 from habitloop.auth import resolve_secret
-from habitloop.cli.common import engine_for, reports_errors, start, stdout
-from habitloop.db.migrate import upgrade
+from habitloop.cli.common import reports_errors, start, stdout
 from habitloop.settings import load_settings
 from habitloop.tasks.files import configured_library
 
@@ -43,7 +43,8 @@ def serve(
         typer.Option(help="Log level (default: HABITLOOP_LOG_LEVEL, info).", show_default=False),
     ] = None,
 ) -> None:
-    """Bring the database schema to head, then serve the API (docs at /docs)."""
+    """Bring the database schema to head and load the library, then serve the API (docs at
+    /docs)."""
     import uvicorn  # only `serve` needs the server stack
 
     from habitloop.api.app import create_app
@@ -56,9 +57,10 @@ def serve(
     # Fail here, with a message, rather than inside every worker's startup.
     library = configured_library(settings)
     resolve_secret(settings)  # created once now, so workers starting together never race for it
-    with engine_for(settings) as engine:
-        upgrade(engine)
-        database = engine.url.render_as_string(hide_password=True)
+    # Migrated and loaded once here: workers then find both done.
+    application = Application.start(settings, migrate=True)
+    database = application.db.engine.url.render_as_string(hide_password=True)
+    application.close()
     base = f"http://{f'[{host}]' if ':' in host else host}:{port}"
     stdout().print(
         f"habitloop serving on {base} · database {database} · library {library.version} "

@@ -2,6 +2,15 @@
 
 from habitloop.db.engine import create_db_engine
 from habitloop.db.identity import ANON, SERVICE, DbRole, Identity
-from habitloop.db.session import Database, lock_user
+from habitloop.db.session import Database, lock_key, lock_user
 
-__all__ = ["ANON", "SERVICE", "Database", "DbRole", "Identity", "create_db_engine", "lock_user"]
+__all__ = [
+    "ANON",
+    "SERVICE",
+    "Database",
+    "DbRole",
+    "Identity",
+    "create_db_engine",
+    "lock_key",
+    "lock_user",
+]

@@ -96,10 +96,16 @@ def lock_user(session: Session, user_id: UUID) -> None:
     SQLite already serialises writers with BEGIN IMMEDIATE; PostgreSQL takes a transaction-scoped
     advisory lock keyed by the user, so two requests for one user and date make one plan.
     """
+    lock_key(session, user_id.bytes)
+
+
+def lock_key(session: Session, key: bytes) -> None:
+    """Serialise writers that name ``key`` for the rest of the transaction (PostgreSQL; SQLite
+    has one writer at a time already)."""
     if session.get_bind().dialect.name != "postgresql":
         return
-    key = int.from_bytes(hashlib.blake2b(user_id.bytes, digest_size=8).digest(), "big", signed=True)
-    session.connection().execute(_LOCK, {"key": key})
+    number = int.from_bytes(hashlib.blake2b(key, digest_size=8).digest(), "big", signed=True)
+    session.connection().execute(_LOCK, {"key": number})
 
 
 _LOCK = text("SELECT pg_advisory_xact_lock(:key)")

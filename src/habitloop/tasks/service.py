@@ -12,10 +12,14 @@ from sqlalchemy.orm import Session
 
 from habitloop.core.library import Library, LibraryInvalid, Problem, Task, build_library
 from habitloop.core.vocab import Category
+from habitloop.db import lock_key
 from habitloop.errors import BadRequest, Conflict, NotFound, Unavailable
 from habitloop.settings import Settings
 from habitloop.tasks import repository as repo
 from habitloop.tasks.files import configured_library, library_is_pinned
+
+# Whoever changes the whole library holds this key, so two loads never interleave.
+LIBRARY_LOCK = b"habitloop.library"
 
 
 class LibrarySource(Protocol):
@@ -38,6 +42,7 @@ def import_library(session: Session, library: Library) -> ImportResult:
 
     Tasks are never deleted, because plans keep pointing at what they served.
     """
+    lock_key(session, LIBRARY_LOCK)
     taken = repo.slugs_by_id(session)
     clashes = [
         Problem("database", t.slug, "slug", f"already used by stored task {taken[t.slug]}")
@@ -63,7 +68,12 @@ def ensure_library(
     session: Session, wanted: Library, *, replace_other_version: bool = False
 ) -> ImportResult | None:
     """Load ``wanted`` when the database holds no library, or holds another version and the
-    settings pin this one; an imported library otherwise stays as it is."""
+    settings pin this one; an imported library otherwise stays as it is.
+
+    Workers starting together on a new database take turns: the second finds the library the
+    first loaded.
+    """
+    lock_key(session, LIBRARY_LOCK)
     state = repo.library_state(session)
     if state is not None and (state[0] == wanted.version or not replace_other_version):
         return None
