@@ -223,11 +223,20 @@ def test_the_service_role_alone_reads_and_adds_incidents(engine: Engine) -> None
         assert "permission denied for table incidents" in refusal
 
 
-@pytest.mark.parametrize(
-    "statement", ["UPDATE incidents SET status = 200", "DELETE FROM incidents"]
-)
-def test_no_one_rewrites_an_incident(engine: Engine, statement: str) -> None:
+def test_no_one_rewrites_an_incident(engine: Engine) -> None:
+    statement = "UPDATE incidents SET status = 200"
     assert "permission denied for table incidents" in _refused(engine, SERVICE, statement)
+
+
+def test_the_service_role_removes_no_incident_the_dashboard_shows(engine: Engine) -> None:
+    with acting(engine, SERVICE) as connection:
+        connection.execute(text(ADD_INCIDENT), {"id": uuid.uuid4()})
+        removed = connection.execute(text("DELETE FROM incidents")).rowcount
+        left = connection.execute(text("SELECT count(*) FROM incidents")).scalar_one()
+    assert removed == 0
+    assert left >= 1
+    refusal = _refused(engine, Identity.user(ANA), "DELETE FROM incidents")
+    assert "permission denied for table incidents" in refusal
 
 
 def test_incidents_force_row_level_security_with_the_services_policies_only(
@@ -245,6 +254,7 @@ def test_incidents_force_row_level_security_with_the_services_policies_only(
         ).all()
     assert forced
     assert [(cmd, roles) for cmd, roles in policies] == [
+        ("DELETE", ["service_role"]),
         ("INSERT", ["service_role"]),
         ("SELECT", ["service_role"]),
     ]
@@ -340,7 +350,7 @@ def test_grants_are_trimmed(settings: Settings) -> None:
     assert held[("alembic_version", "service_role")] == {"SELECT"}
     assert ("alembic_version", "authenticated") not in held
     for table in SERVICE_ONLY:
-        assert held[(table, "service_role")] == {"SELECT", "INSERT"}
+        assert held[(table, "service_role")] == {"SELECT", "INSERT", "DELETE"}
         assert (table, "authenticated") not in held
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import typer
 
-from . import bench, db, demo, library, plan, serve, simulate, summaries, tokens
+from . import bench, db, demo, incidents, library, plan, serve, simulate, summaries, tokens
 
 app = typer.Typer(
     name="habitloop",
@@ -21,6 +21,7 @@ app.add_typer(library.app, name="library")
 app.command("token")(tokens.token)
 app.command("plan")(plan.plan)
 app.add_typer(summaries.app, name="summaries")
+app.add_typer(incidents.app, name="incidents")
 app.command("simulate")(simulate.simulate)
 app.command("bench")(bench.bench)
 app.command("demo")(demo.demo)

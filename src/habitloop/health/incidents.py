@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -84,6 +84,16 @@ def record(session: Session, incident: Incident) -> None:
             status=incident.status,
         )
     )
+
+
+def prune(session: Session, kept: Window) -> int:
+    """Remove the incidents from before ``kept`` (how many went). On PostgreSQL the service
+    role's policy reaches only rows older than the dashboard's 28 days, whatever ``kept``."""
+    result = session.connection().execute(
+        delete(IncidentRow).where(IncidentRow.occurred_at < kept.start),
+        execution_options={"preserve_rowcount": True},
+    )
+    return result.rowcount
 
 
 def _within(window: Window) -> tuple[ColumnElement[bool], ColumnElement[bool]]:

@@ -1,7 +1,8 @@
 -- habitloop's row level security, as the migrations leave it: every per-user table forces
 -- it, with a policy per command for authenticated and one for service_role; the task library
 -- and the pooled bandit sums are read by authenticated and written by service_role; the
--- incidents (5xx answers) are read and added to by service_role alone; anon may do nothing. Run with `supabase test db` (or pg_prove) on a database migrated to head.
+-- incidents (5xx answers) are read, added to and pruned (past the dashboard's 28 days) by
+-- service_role alone; anon may do nothing. Run with `supabase test db` (or pg_prove) on a database migrated to head.
 begin;
 create extension if not exists pgtap;
 
@@ -52,8 +53,9 @@ select policies_are(
     'bandit_population: the own archetype, and the service'
 );
 select policies_are(
-    'public', 'incidents', array['incidents_service_select', 'incidents_service_insert'],
-    'incidents: the service reads and adds, nobody else'
+    'public', 'incidents',
+    array['incidents_service_select', 'incidents_service_insert', 'incidents_service_prune'],
+    'incidents: the service reads, adds and prunes old ones, nobody else'
 );
 
 -- Grants: anon nothing; authenticated what its policies allow; nothing to PUBLIC.
@@ -85,8 +87,8 @@ select table_privs_are(
     'public', 'incidents', 'authenticated', array[]::text[], 'authenticated has no privilege on incidents'
 );
 select table_privs_are(
-    'public', 'incidents', 'service_role', array['SELECT', 'INSERT'],
-    'service_role reads and adds incidents, never rewrites them'
+    'public', 'incidents', 'service_role', array['SELECT', 'INSERT', 'DELETE'],
+    'service_role reads, adds and prunes incidents, never rewrites them'
 );
 
 select is_empty(
