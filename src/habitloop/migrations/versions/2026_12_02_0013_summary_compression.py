@@ -27,7 +27,7 @@ DO $$
 BEGIN
     ALTER TABLE weekly_summaries ALTER COLUMN figures SET COMPRESSION {method};
 EXCEPTION WHEN feature_not_supported THEN
-    RAISE NOTICE 'this server has no % compression; figures keep the default', '{method}';
+    RAISE NOTICE 'this server has no {method} compression; figures keep the default';
 END
 $$"""
 
