@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from random import Random
+from typing import TypeVar
 
 from sqlalchemy import create_engine, select
 
@@ -22,6 +23,8 @@ SCENARIOS = ("plans", "feedback", "profile", "batch")
 # answers about a hundred times as many per request, at a tenth of the request rate or less.
 SHARE_WEIGHT = {"feedback": 1, "batch": 4}
 EPOCH = date(1970, 1, 1)
+DAY = timedelta(days=1)
+Line = TypeVar("Line")
 ITEMS = table_of(PlanItemRow)
 
 
@@ -60,6 +63,12 @@ class Workload:
     next_plan_day: date
     pending: list[str] = field(default_factory=list)
     lent: list[tuple[uuid.UUID, uuid.UUID]] = field(default_factory=list)
+    # The users not yet planned for ``next_plan_day``: each plans run starts where the last
+    # stopped, so every run plans for users whose last plan is as old (the seeded day's).
+    # Planning the same users again the next day instead, run after run, made every other
+    # run a quarter slower than the one before it.
+    unplanned: list[uuid.UUID] = field(default_factory=list)
+    planning: list[uuid.UUID] = field(default_factory=list)
 
     @classmethod
     def build(
@@ -80,14 +89,18 @@ class Workload:
         Random(8).shuffle(items)
         (folder / "users.txt").write_text("".join(f"{u}\n" for u in users), encoding="utf-8")
         token = service_token(secret)
-        return cls(folder, token, users, items, today, today + timedelta(days=1), pending)
+        tomorrow = today + timedelta(days=1)
+        return cls(folder, token, users, items, today, tomorrow, pending, unplanned=list(users))
 
     def load(self, scenario: str, name: str) -> Load:
         """The wrk input for the next run of ``scenario``."""
         if scenario == "plans":
-            return Load(
-                "plans", self.folder / "users.txt", epoch_day(self.next_plan_day), self.token
-            )
+            if not self.unplanned:
+                self.unplanned, self.next_plan_day = list(self.users), self.next_plan_day + DAY
+            self.planning = self.unplanned
+            path = self.folder / f"{name}.txt"
+            path.write_text("".join(f"{u}\n" for u in self.planning), encoding="utf-8")
+            return Load("plans", path, epoch_day(self.next_plan_day), self.token)
         if scenario == "profile":
             return Load("profile", self.folder / "users.txt", epoch_day(self.today), self.token)
         weights = sum(SHARE_WEIGHT[s] for s in self.pending)
@@ -107,17 +120,20 @@ class Workload:
     def consumed(self, scenario: str, result: WrkResult) -> None:
         """Move past what the run used: the dates it planned, or the items it answered."""
         if scenario == "plans":
-            per_thread = max(len(self.users) // THREADS, 1)
-            days = -(-max(result.sent, default=0) // per_thread)
-            self.next_plan_day += timedelta(days=max(days, 1))
+            per_thread = max(len(self.planning) // THREADS, 1)
+            wrapped = max(result.sent, default=0) // per_thread
+            if wrapped:
+                # The run planned every one of them and went on to later dates.
+                self.unplanned, self.next_plan_day = [], self.next_plan_day + wrapped * DAY
+            else:
+                self.unplanned = remaining(self.planning, result.sent)
+            self.planning = []
         elif scenario in ("feedback", "batch"):
             self.items = remaining(self.lent, result.sent) + self.items
             self.lent = []
 
 
-def remaining(
-    lines: list[tuple[uuid.UUID, uuid.UUID]], sent: list[int]
-) -> list[tuple[uuid.UUID, uuid.UUID]]:
+def remaining(lines: list[Line], sent: list[int]) -> list[Line]:
     """The lines no thread reached: thread t took lines t, t + T, t + 2T, ... in order."""
     threads = max(len(sent), 1)
     return [line for j, line in enumerate(lines) if j // threads >= sent[j % threads]]
