@@ -82,6 +82,7 @@ def test_a_tiny_bench_writes_a_complete_report_with_only_2xx(tmp_path: Path) -> 
     (summaries,) = report["summaries"]
     assert (summaries["users"], summaries["first_run_written"]) == (60, 60)
     assert summaries["rerun_written"] == 0 and summaries["users_per_s"] > 0
+    assert summaries["warm_first_run_written"] == 60 and summaries["warm_first_run_s"] > 0
     assert set(report["core_us_per_plan"]) == {"static", "dynamic", "adaptive", "bandit"}
     assert [p["size"] for p in report["history_growth"]] == [1, 3]
     assert [p["size"] for p in report["users_growth"]] == [24, 48]

@@ -130,7 +130,9 @@ def test_chunks_stored_in_parallel_cover_every_user_once(db: Database, settings:
     assert stored_for(db, start) == everyone == written(result.stdout)
 
 
-def test_measure_seeds_and_times_a_run_then_a_rerun(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_measure_seeds_and_times_a_run_a_rerun_and_a_warm_run(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     for name in list(os.environ):
         if name.startswith("HABITLOOP_") or name == "WEEKLY_SUMMARIES_ENABLED":
             monkeypatch.delenv(name)
@@ -139,3 +141,5 @@ def test_measure_seeds_and_times_a_run_then_a_rerun(monkeypatch: pytest.MonkeyPa
     assert result.exit_code == 0, result.output
     assert "first run" in result.stdout and "12 summaries written" in result.stdout
     assert "re-run" in result.stdout and "0 summaries written" in result.stdout
+    warm = next(line for line in result.stdout.splitlines() if "warm first run" in line)
+    assert "12 summaries written" in warm

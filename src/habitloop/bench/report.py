@@ -51,6 +51,8 @@ def _summaries_json(timing: SummaryTiming) -> dict[str, Any]:
         "first_run_written": timing.first[0],
         "rerun_s": round(timing.again[1], 3),
         "rerun_written": timing.again[0],
+        "warm_first_run_s": round(timing.warm[1], 3),
+        "warm_first_run_written": timing.warm[0],
         "users_per_s": round(timing.users_per_s, 1),
         "target_users_per_s": TARGET_USERS_PER_S if timing.backend != "sqlite" else None,
     }

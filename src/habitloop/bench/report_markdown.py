@@ -103,15 +103,17 @@ def _summaries(runs: list[dict[str, Any]]) -> list[str]:
             r["backend"], f"{r['users']:,}", r["jobs"], _num(r["first_run_s"], 2),
             f"{r['first_run_written']:,}", f"{r['users_per_s']:,.0f}",
             f"{r['target_users_per_s']:,}" if r["target_users_per_s"] else "-",
-            _num(r["rerun_s"], 2), f"{r['rerun_written']:,}",
+            _num(r["rerun_s"], 2), f"{r['rerun_written']:,}", _num(r["warm_first_run_s"], 2),
+            f"{r['users'] / r['warm_first_run_s']:,.0f}" if r["warm_first_run_s"] else "-",
         )
         for r in runs
     ]  # fmt: skip
     header = ("backend", "users", "jobs", "first run s", "written", "users/s", "target",
-              "re-run s", "re-written")  # fmt: skip
+              "re-run s", "re-written", "warm first run s", "warm users/s")  # fmt: skip
     intro = (
         "Every seeded user's last full week stored by `summaries run` (before the load runs), "
-        "then the same week again, which finds nothing changed:"
+        "then the same week again, which finds nothing changed, then once more after its rows "
+        "were deleted (warm: what the first run read is in memory by then):"
     )
     return [intro, "", *_table(header, rows)]
 

@@ -1,5 +1,6 @@
-"""How fast weekly summaries are stored: every user's last full week summarised twice, as
-``habitloop summaries run`` does (once writing every row, once finding nothing changed), on
+"""How fast weekly summaries are stored: every user's last full week summarised as
+``habitloop summaries run`` does: once writing every row, once finding nothing changed, and
+once more writing every row after they were deleted, with the data already in memory; on
 the benchmark's seeded database or on a fresh one seeded like it."""
 
 from __future__ import annotations
@@ -12,10 +13,13 @@ from datetime import date, timedelta
 from pathlib import Path
 from time import perf_counter
 
+from sqlalchemy import delete
+
 from habitloop.bench.postgres import create_database, postgres_server
 from habitloop.bench.seed import seed
 from habitloop.core.summary import IsoWeek
 from habitloop.db import Database, create_db_engine
+from habitloop.models import WeeklySummaryRow
 from habitloop.settings import Settings, load_settings
 from habitloop.summaries import runs, service
 
@@ -31,6 +35,9 @@ class Timing:
     jobs: int
     first: tuple[int, float]  # rows written, seconds
     again: tuple[int, float]
+    # The first run once more, after its rows were deleted: every row written again, with the
+    # data it reads already in memory (the first run after loading also reads it in).
+    warm: tuple[int, float]
 
     @property
     def users_per_s(self) -> float:
@@ -39,7 +46,8 @@ class Timing:
 
     def lines(self) -> list[str]:
         out = [f"{self.backend}: {self.users:,} users, week {self.week}, {self.jobs} job(s)"]
-        for name, (written, seconds) in (("first run", self.first), ("re-run", self.again)):
+        runs = (("first run", self.first), ("re-run", self.again), ("warm first run", self.warm))
+        for name, (written, seconds) in runs:
             rate = self.users / seconds if seconds > 0 else 0.0
             out.append(
                 f"  {name}: {seconds:.2f} s, {rate:,.0f} users/s, {written:,} summaries written"
@@ -48,13 +56,16 @@ class Timing:
 
 
 def time_runs(settings: Settings, backend: str, today: date, chunk: int, jobs: int) -> Timing:
-    """Store the last full week before ``today`` for every user, twice."""
+    """Store the last full week before ``today`` for every user, twice; then delete it and
+    store it once more."""
     settings = settings.model_copy(update={"weekly_summaries_enabled": True})
     week = IsoWeek.containing(today - timedelta(days=7))
     db = Database(create_db_engine(settings))
     try:
         timed = []
-        for _ in range(2):
+        for again in range(3):
+            if again == 2:
+                _delete_week(db, week)
             started = perf_counter()
             run = runs.store_week(
                 db, settings, week, service.part_range(1, 1), chunk=chunk, jobs=jobs
@@ -63,7 +74,12 @@ def time_runs(settings: Settings, backend: str, today: date, chunk: int, jobs: i
     finally:
         db.dispose()
     jobs = 1 if backend == "sqlite" else jobs
-    return Timing(backend, run.users, week, jobs, timed[0], timed[1])
+    return Timing(backend, run.users, week, jobs, timed[0], timed[1], timed[2])
+
+
+def _delete_week(db: Database, week: IsoWeek) -> None:
+    with db.transaction(write=True) as session:
+        session.execute(delete(WeeklySummaryRow).where(WeeklySummaryRow.week_start == week.start))
 
 
 @contextmanager
