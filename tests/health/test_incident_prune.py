@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -17,7 +16,8 @@ from habitloop.db import Database, create_db_engine
 from habitloop.health import incidents
 from habitloop.models import IncidentRow
 from habitloop.settings import Settings
-from tests.conftest import JWT_SECRET, make_settings, migrated_database_url
+from tests.conftest import make_settings, migrated_database_url
+from tests.support.cli_env import point_commands_at
 
 runner = CliRunner()
 NOW = datetime.now(UTC)
@@ -35,13 +35,7 @@ def settings(
 
 @pytest.fixture
 def db(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[Database]:
-    for name in list(os.environ):
-        if name.startswith("HABITLOOP_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("HABITLOOP_DATABASE_URL", settings.database_url)
-    monkeypatch.setenv("HABITLOOP_JWT_SECRET", JWT_SECRET)
-    if settings.migration_database_url:
-        monkeypatch.setenv("HABITLOOP_MIGRATION_DATABASE_URL", settings.migration_database_url)
+    point_commands_at(monkeypatch, settings)
     database = Database(create_db_engine(settings))
     with database.transaction(write=True) as session:
         for age in AGES:

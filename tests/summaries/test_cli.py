@@ -4,7 +4,6 @@ chunks, and a re-run that writes nothing."""
 from __future__ import annotations
 
 import itertools
-import os
 import re
 import uuid
 from datetime import date
@@ -19,7 +18,7 @@ from habitloop.models import UserRow, WeeklySummaryRow
 from habitloop.settings import Settings
 from habitloop.summaries.service import part_range
 from habitloop.tasks.service import LibraryCache
-from tests.conftest import JWT_SECRET
+from tests.support.cli_env import clear_environment, point_commands_at
 from tests.support.domain import add_user, make_plan
 
 runner = CliRunner()
@@ -29,13 +28,7 @@ MONDAY = date(2026, 11, 23)
 
 @pytest.fixture
 def env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in list(os.environ):
-        if name.startswith("HABITLOOP_") or name == "WEEKLY_SUMMARIES_ENABLED":
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("HABITLOOP_DATABASE_URL", settings.database_url)
-    monkeypatch.setenv("HABITLOOP_JWT_SECRET", JWT_SECRET)
-    if settings.migration_database_url:
-        monkeypatch.setenv("HABITLOOP_MIGRATION_DATABASE_URL", settings.migration_database_url)
+    point_commands_at(monkeypatch, settings, "WEEKLY_SUMMARIES_ENABLED")
 
 
 def stored_for(db: Database, week_start: date) -> int:
@@ -133,9 +126,7 @@ def test_chunks_stored_in_parallel_cover_every_user_once(db: Database, settings:
 def test_measure_seeds_and_times_a_run_a_rerun_and_a_warm_run(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    for name in list(os.environ):
-        if name.startswith("HABITLOOP_") or name == "WEEKLY_SUMMARIES_ENABLED":
-            monkeypatch.delenv(name)
+    clear_environment(monkeypatch, "WEEKLY_SUMMARIES_ENABLED")
     args = ["summaries", "measure", "--backend", "sqlite", "--users", "12", "--days", "8"]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output

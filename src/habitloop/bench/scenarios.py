@@ -68,7 +68,6 @@ class Workload:
     # Planning the same users again the next day instead, run after run, made every other
     # run a quarter slower than the one before it.
     unplanned: list[uuid.UUID] = field(default_factory=list)
-    planning: list[uuid.UUID] = field(default_factory=list)
 
     @classmethod
     def build(
@@ -97,9 +96,8 @@ class Workload:
         if scenario == "plans":
             if not self.unplanned:
                 self.unplanned, self.next_plan_day = list(self.users), self.next_plan_day + DAY
-            self.planning = self.unplanned
             path = self.folder / f"{name}.txt"
-            path.write_text("".join(f"{u}\n" for u in self.planning), encoding="utf-8")
+            path.write_text("".join(f"{u}\n" for u in self.unplanned), encoding="utf-8")
             return Load("plans", path, epoch_day(self.next_plan_day), self.token)
         if scenario == "profile":
             return Load("profile", self.folder / "users.txt", epoch_day(self.today), self.token)
@@ -120,14 +118,13 @@ class Workload:
     def consumed(self, scenario: str, result: WrkResult) -> None:
         """Move past what the run used: the dates it planned, or the items it answered."""
         if scenario == "plans":
-            per_thread = max(len(self.planning) // THREADS, 1)
+            per_thread = max(len(self.unplanned) // THREADS, 1)
             wrapped = max(result.sent, default=0) // per_thread
             if wrapped:
                 # The run planned every one of them and went on to later dates.
                 self.unplanned, self.next_plan_day = [], self.next_plan_day + wrapped * DAY
             else:
-                self.unplanned = remaining(self.planning, result.sent)
-            self.planning = []
+                self.unplanned = remaining(self.unplanned, result.sent)
         elif scenario in ("feedback", "batch"):
             self.items = remaining(self.lent, result.sent) + self.items
             self.lent = []

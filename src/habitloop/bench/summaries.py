@@ -61,20 +61,28 @@ def time_runs(settings: Settings, backend: str, today: date, chunk: int, jobs: i
     settings = settings.model_copy(update={"weekly_summaries_enabled": True})
     week = IsoWeek.containing(today - timedelta(days=7))
     db = Database(create_db_engine(settings))
+
+    def timed() -> tuple[runs.Run, float]:
+        started = perf_counter()
+        run = runs.store_week(db, settings, week, service.part_range(1, 1), chunk=chunk, jobs=jobs)
+        return run, perf_counter() - started
+
     try:
-        timed = []
-        for again in range(3):
-            if again == 2:
-                _delete_week(db, week)
-            started = perf_counter()
-            run = runs.store_week(
-                db, settings, week, service.part_range(1, 1), chunk=chunk, jobs=jobs
-            )
-            timed.append((run.written, perf_counter() - started))
+        (first, first_s), (again, again_s) = timed(), timed()
+        _delete_week(db, week)
+        warm, warm_s = timed()
     finally:
         db.dispose()
     jobs = 1 if backend == "sqlite" else jobs
-    return Timing(backend, run.users, week, jobs, timed[0], timed[1], timed[2])
+    return Timing(
+        backend,
+        first.users,
+        week,
+        jobs,
+        (first.written, first_s),
+        (again.written, again_s),
+        (warm.written, warm_s),
+    )
 
 
 def _delete_week(db: Database, week: IsoWeek) -> None:
