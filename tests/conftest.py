@@ -83,6 +83,9 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
     # One test client posts for every test from one address, far faster than a person: the
     # rate limits' own tests turn them on.
     overrides.setdefault("rate_limit", False)
+    # Tests share a database and assert what waits to be learned from: the learner's own tests
+    # turn it on.
+    overrides.setdefault("learner_interval_seconds", 0)
     url = make_url(database_url)
     if url.username == SERVICE_LOGIN:
         owner = url.set(username=SUPERUSER).render_as_string(hide_password=False)

@@ -25,8 +25,9 @@ from habitloop.checkins.service import record_checkin
 from habitloop.feedback.batch import record_batch
 from habitloop.feedback.schemas import BatchIn, BatchOut, FeedbackIn, FeedbackOut
 from habitloop.feedback.service import record_feedback
+from habitloop.learning.catch_up import catch_up_everyone
+from habitloop.learning.profiles import read_profile
 from habitloop.learning.schemas import ProfileOut
-from habitloop.learning.service import read_profile
 from habitloop.plans.schemas import PlanIn, PlanItemOut, PlanOut
 from habitloop.plans.service import generate_plan, get_plan
 from habitloop.settings import Settings, load_settings
@@ -130,9 +131,11 @@ class Habitloop:
     def feedback_batch(
         self, events: list[dict[str, Any]], *, now: datetime | None = None
     ) -> BatchOut:
+        """Record the answers, then learn from them before returning: a library call has no
+        learner running beside it (the service's workers do)."""
         app = self.application
         with app.db.transaction() as session:
-            return record_batch(
+            out = record_batch(
                 session,
                 settings=app.settings,
                 library_cache=app.library,
@@ -140,6 +143,8 @@ class Habitloop:
                 authorise=lambda _: None,
                 now=_now(now),
             )
+        catch_up_everyone(app.db, settings=app.settings, library_cache=app.library)
+        return out
 
     def profile(self, user_id: UUID, as_of: date) -> ProfileOut:
         app = self.application

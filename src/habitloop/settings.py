@@ -109,6 +109,20 @@ class Settings(BaseSettings):
     profile_half_life_days: float = Field(
         14.0, gt=0, le=365, validation_alias=_env("PROFILE_HALF_LIFE_DAYS")
     )
+    learner_interval_seconds: float = Field(
+        1.0,
+        ge=0,
+        le=3600,
+        validation_alias=_env("LEARNER_INTERVAL_SECONDS"),
+        description=(
+            "how often each worker learns from answers a batch stored to be learned later; 0: "
+            "never, leaving them to each user's next plan, answer or profile read and to "
+            "`habitloop learning run`"
+        ),
+    )
+    learner_users_per_round: int = Field(
+        200, ge=1, le=100_000, validation_alias=_env("LEARNER_USERS_PER_ROUND")
+    )
     rotation_hours_discovery: int = Field(
         24, ge=0, le=24 * 14, validation_alias=_env("ROTATION_HOURS_DISCOVERY")
     )

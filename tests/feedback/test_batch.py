@@ -14,6 +14,7 @@ from habitloop.db import Database
 from habitloop.errors import FeatureDisabled, Forbidden
 from habitloop.feedback.batch import record_batch
 from habitloop.feedback.schemas import BatchIn, BatchOut
+from habitloop.learning.catch_up import catch_up_everyone
 from habitloop.learning.repository import load_learning
 from habitloop.models import ProfileRow
 from habitloop.settings import Settings
@@ -77,6 +78,14 @@ def test_one_bad_event_fails_alone_and_the_rest_are_recorded(
         profile = session.get(ProfileRow, user_id)
     assert sorted(r.plan_item_id for r in rows) == sorted(i.item_id for i in plan.items[:3])
     assert {r.outcome for r in rows} == {"completed"}
+    # Stored to be learned from later: the profile has not seen them yet.
+    assert {(r.pending, r.event) for r in rows} == {(True, None)}
+    assert profile is not None and (profile.events, profile.completions) == (0, 0)
+    assert catch_up_everyone(db, settings=settings, library_cache=LibraryCache()) == 3
+    with db.transaction(write=False) as session:
+        rows = feedback_rows(session, user_id)
+        profile = session.get(ProfileRow, user_id)
+    assert {r.pending for r in rows} == {False} and all(r.event for r in rows)
     assert profile is not None and (profile.events, profile.completions) == (3, 3)
 
 

@@ -14,12 +14,11 @@ from habitloop.core.phases import PhaseRules
 from habitloop.core.vocab import Outcome, Phase
 from habitloop.db import Database
 from habitloop.errors import NotFound
+from habitloop.learning.profiles import override_phase, read_profile
 from habitloop.learning.schemas import PhaseIn
 from habitloop.learning.service import (
     advance_phase,
     open_learning,
-    override_phase,
-    read_profile,
     require_learner,
     save,
     settle,

@@ -8,8 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from habitloop.db import Database, create_db_engine
+from habitloop.learning.catch_up import catch_up_everyone
 from habitloop.settings import load_settings
 from habitloop.tasks.files import configured_library
+from habitloop.tasks.service import LibraryCache
 from tests.conftest import JWT_SECRET
 from tests.reliability.load import Ledger
 from tests.reliability.stored import (
@@ -70,9 +73,17 @@ def serve(tmp_path: Path) -> Iterator[ServerFactory]:
 
 
 def verify(name: str, ledger: Ledger, database_url: str, *, settled: bool) -> Stored:
-    """Check the store against the ledger, record the run's figures, and fail on any problem."""
+    """Check the store against the ledger, record the run's figures, and fail on any problem.
+    Answers still waiting to be learned from are learned first, as the workers' learner would
+    have."""
+    settings = load_settings(database_url=database_url)
+    db = Database(create_db_engine(settings))
+    try:
+        catch_up_everyone(db, settings=settings, library_cache=LibraryCache())
+    finally:
+        db.dispose()
     stored = read_store(database_url)
-    library = configured_library(load_settings(database_url=database_url))
+    library = configured_library(settings)
     problems = (
         plan_problems(ledger, stored, settled=settled)
         + answer_problems(ledger, stored, settled=settled)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 
 from fastapi import FastAPI
 
 from habitloop.api.context import AppContext
 from habitloop.api.errors import install_error_handlers
+from habitloop.api.learner import learn_waiting_answers
 from habitloop.api.limits import RateLimits, install_rate_limits
 from habitloop.api.metrics import AppMetrics
 from habitloop.api.middleware import BodyLimitMiddleware, DateHorizonMiddleware, IncidentMiddleware
@@ -52,9 +54,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ctx = build_context(settings, metrics)
         metrics.watch_pool(ctx.db.engine)
         app.state.ctx = ctx
+        learner = None
+        if settings.learner_interval_seconds > 0:
+            learner = asyncio.create_task(learn_waiting_answers(ctx), name="learner")
         try:
             yield
         finally:
+            if learner is not None:
+                learner.cancel()
+                with suppress(asyncio.CancelledError):
+                    await learner
             ctx.application.close()
 
     app = FastAPI(

@@ -85,6 +85,11 @@ class AppContext:
         whoever the request's caller is: for what the service records about itself."""
         return await self._run(True, SERVICE, use_case, *args, **kwargs)
 
+    async def read_as_service(
+        self, use_case: Callable[Concatenate[Session, P], R], /, *args: P.args, **kwargs: P.kwargs
+    ) -> R:
+        return await self._run(False, SERVICE, use_case, *args, **kwargs)
+
     async def _run(
         self,
         write: bool,

@@ -42,6 +42,11 @@ class AppMetrics:
             buckets=LATENCY_BUCKETS,
             registry=self.registry,
         )
+        self.learned_later = Counter(
+            "habitloop_answers_learned_later_total",
+            "Answers stored by a batch and learned from by this worker's learner.",
+            registry=self.registry,
+        )
         self.pool_in_use = Gauge(
             "habitloop_db_pool_connections_in_use",
             "Database connections checked out of this worker's pool.",

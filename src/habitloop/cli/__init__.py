@@ -5,7 +5,19 @@ from __future__ import annotations
 
 import typer
 
-from . import bench, db, demo, incidents, library, plan, serve, simulate, summaries, tokens
+from . import (
+    bench,
+    db,
+    demo,
+    incidents,
+    learning,
+    library,
+    plan,
+    serve,
+    simulate,
+    summaries,
+    tokens,
+)
 
 app = typer.Typer(
     name="habitloop",
@@ -22,6 +34,7 @@ app.command("token")(tokens.token)
 app.command("plan")(plan.plan)
 app.add_typer(summaries.app, name="summaries")
 app.add_typer(incidents.app, name="incidents")
+app.add_typer(learning.app, name="learning")
 app.command("simulate")(simulate.simulate)
 app.command("bench")(bench.bench)
 app.command("demo")(demo.demo)

@@ -2,7 +2,7 @@
 
 from habitloop.db.engine import create_db_engine
 from habitloop.db.identity import ANON, SERVICE, DbRole, Identity
-from habitloop.db.session import Database, lock_key, lock_user
+from habitloop.db.session import Database, lock_key, lock_user, lock_users
 
 __all__ = [
     "ANON",
@@ -13,4 +13,5 @@ __all__ = [
     "create_db_engine",
     "lock_key",
     "lock_user",
+    "lock_users",
 ]

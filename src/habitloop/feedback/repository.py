@@ -7,12 +7,13 @@ the statement itself.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import and_, bindparam, insert, select, update
+from sqlalchemy import and_, bindparam, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from habitloop.learning.repository import REF_COLUMNS, ItemRef
@@ -32,7 +33,7 @@ class Answer:
     task_id: UUID
     outcome: str
     source: str
-    event: dict[str, Any]
+    event: dict[str, Any] | None
     revision: int
     satisfaction_rating: int | None
     skip_reason: str | None
@@ -110,6 +111,33 @@ def items_answered(
         item = ItemRef(*row[:refs])
         answer = Answer(*row[refs:]) if row[refs] is not None else None
         found[item.item_id] = AnsweredItem(item, answer)
+    return found
+
+
+_PAIRS_ANSWERED = (
+    select(ITEMS.c.user_id, *REF_COLUMNS, *_ANSWER_COLUMNS)
+    .select_from(
+        ITEMS.outerjoin(
+            FEEDBACK,
+            and_(FEEDBACK.c.user_id == ITEMS.c.user_id, FEEDBACK.c.plan_item_id == ITEMS.c.item_id),
+        )
+    )
+    .where(tuple_(ITEMS.c.user_id, ITEMS.c.item_id).in_(bindparam("pairs", expanding=True)))
+)
+
+
+def pairs_answered(
+    session: Session, pairs: Collection[tuple[UUID, UUID]]
+) -> dict[tuple[UUID, UUID], AnsweredItem]:
+    """``items_answered`` for the (user, item) ``pairs`` of many users, in one query."""
+    if not pairs:
+        return {}
+    refs = len(REF_COLUMNS)
+    found: dict[tuple[UUID, UUID], AnsweredItem] = {}
+    for row in session.connection().execute(_PAIRS_ANSWERED, {"pairs": list(pairs)}):
+        item = ItemRef(*row[1 : refs + 1])
+        answer = Answer(*row[refs + 1 :]) if row[refs + 1] is not None else None
+        found[(row[0], item.item_id)] = AnsweredItem(item, answer)
     return found
 
 

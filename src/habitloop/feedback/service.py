@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from datetime import date, datetime, time, timedelta
+from collections.abc import Collection
+from dataclasses import replace
+from datetime import date, datetime
 from typing import Any, Literal
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
@@ -11,20 +12,29 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from habitloop.core.blocks import block_for
-from habitloop.core.learned import Observation, event_for, observe
-from habitloop.core.learned_documents import observation_document, observation_from_document
+from habitloop.core.learned_documents import observation_document
 from habitloop.core.library import Library, Task
 from habitloop.core.phases import PhaseRules
-from habitloop.core.profile_view import has_tried
-from habitloop.core.vocab import Archetype, Mode, Outcome, Strategy, TimeBlock
+from habitloop.core.vocab import Mode, Outcome, Strategy
 from habitloop.db import lock_user
 from habitloop.errors import BadRequest, Conflict, FeatureDisabled, NotFound
 from habitloop.feedback import repository as repo
 from habitloop.feedback.names import named_task
 from habitloop.feedback.repository import Answer
 from habitloop.feedback.schemas import FeedbackIn, FeedbackOut
+from habitloop.feedback.targets import (
+    MAX_AHEAD,
+    Recorded,
+    Target,
+    adds_nothing,
+    duplicate,
+    item_target,
+    row_fields,
+    same,
+)
 from habitloop.learning import repository as learning_repo
 from habitloop.learning import service as learning
+from habitloop.learning.pending import Said, observe_answer
 from habitloop.learning.repository import ItemRef, LearningRows
 from habitloop.learning.state import Learning
 from habitloop.settings import Settings
@@ -32,14 +42,7 @@ from habitloop.tasks.service import LibrarySource
 from habitloop.users import repository as users_repo
 from habitloop.users.repository import User
 
-MAX_AHEAD = timedelta(days=1)
 Verdict = Literal["recorded", "duplicate", "updated"]
-
-
-@dataclass(frozen=True)
-class Recorded:
-    out: FeedbackOut
-    status_code: int
 
 
 def require_collection(settings: Settings) -> None:
@@ -48,67 +51,6 @@ def require_collection(settings: Settings) -> None:
             "feedback collection is disabled (FEEDBACK_COLLECTION_ENABLED=false); "
             "nothing was stored"
         )
-
-
-@dataclass(frozen=True)
-class Target:
-    """What an answer is about: a planned item, or a library task with no item that day."""
-
-    task: Task
-    item: ItemRef | None
-    day: date
-    block: TimeBlock
-    scheduled_at: datetime | None
-
-
-def _item_target(user: User, item: ItemRef, library: Library) -> Target:
-    if not item.active:
-        raise Conflict("this item was swapped out of the plan; answer about its replacement")
-    task = library.by_id.get(item.task_id)
-    if task is None:
-        raise NotFound(f"task {item.task_id} not found")
-    start = time.fromisoformat(item.start_time)
-    scheduled = datetime.combine(item.plan_date, start, ZoneInfo(user.timezone))
-    return Target(task, item, item.plan_date, TimeBlock(item.time_block), scheduled)
-
-
-def _same(row: Answer, target: Target, outcome: Outcome) -> bool:
-    same_item = target.item is not None and row.plan_item_id == target.item.item_id
-    same_task = target.item is None and row.plan_item_id is None and row.task_id == target.task.id
-    return (same_item or same_task) and row.outcome == outcome.value
-
-
-def _adds_nothing(row: Answer, body: FeedbackIn) -> bool:
-    """Whether ``body`` says nothing ``row`` does not: each detail it gives is already stored.
-    A rating sent after the status it rates is an update, not a repeat."""
-    given = (
-        (body.satisfaction_rating, row.satisfaction_rating),
-        (body.skip_reason and body.skip_reason.value, row.skip_reason),
-        (body.continue_preference and body.continue_preference.value, row.continue_preference),
-    )
-    return all(new is None or new == old for new, old in given)
-
-
-def _row_fields(
-    body: FeedbackIn, occurred: datetime, target: Target, key: str | None
-) -> dict[str, object]:
-    late = (occurred - target.scheduled_at).total_seconds() / 60 if target.scheduled_at else None
-    return {
-        "outcome": body.outcome.value,
-        "source": "explicit",
-        "satisfaction_rating": body.satisfaction_rating,
-        "skip_reason": body.skip_reason.value if body.skip_reason else None,
-        "continue_preference": body.continue_preference.value if body.continue_preference else None,
-        "notes": body.notes,
-        "occurred_at": occurred,
-        "scheduled_at": target.scheduled_at,
-        "minutes_from_schedule": round(late, 1) if late is not None else None,
-        "idempotency_key": key,
-    }
-
-
-def _duplicate(answer: Answer) -> Recorded:
-    return Recorded(FeedbackOut(feedback_id=answer.feedback_id, status="duplicate"), 200)
 
 
 class Recorder:
@@ -129,7 +71,7 @@ class Recorder:
         self._items: dict[tuple[UUID, UUID], ItemRef | None] = {}
         self._answers: dict[tuple[UUID, UUID], Answer | None] = {}
         self._answering: dict[UUID, set[UUID]] = {}
-        self._pending: list[dict[str, Any]] = []
+        self._inserts: list[dict[str, Any]] = []
         self._locked: set[UUID] = set()
 
     def prefetch(self, events: list[FeedbackIn]) -> None:
@@ -164,17 +106,35 @@ class Recorder:
             raise BadRequest("occurred_at is more than a day in the future")
         if target.item is not None and local_day < target.day:
             raise BadRequest(f"occurred_at is before the plan's date {target.day.isoformat()}")
-        if key is not None and (keyed := self._keyed(user, key)) is not None:
-            if not _same(keyed, target, body.outcome):
-                raise Conflict("this Idempotency-Key was already used for a different answer")
-            return _duplicate(keyed)
-        existing = self._existing(user, target, body.outcome)
-        explicit = existing is not None and existing.source == "explicit"
-        repeat = existing is not None and explicit and _same(existing, target, body.outcome)
-        if repeat and existing is not None and _adds_nothing(existing, body):
-            return _duplicate(existing)
         if target.item is not None:
             self._answering.setdefault(user.user_id, set()).add(target.item.item_id)
+        rows = self._rows.get(user.user_id)
+        if rows is not None and rows.pending:
+            # Answers stored earlier and not learned from yet are learned first, so an answer
+            # replaced below is retracted as the state saw it.
+            self._learning_of(user, local_day)
+        if key is not None and (keyed := self._keyed(user, key)) is not None:
+            if not same(keyed, target, body.outcome):
+                raise Conflict("this Idempotency-Key was already used for a different answer")
+            return duplicate(keyed)
+        existing = self._existing(user, target, body.outcome)
+        explicit = existing is not None and existing.source == "explicit"
+        repeat = existing is not None and explicit and same(existing, target, body.outcome)
+        if repeat and existing is not None and adds_nothing(existing, body):
+            return duplicate(existing)
+        return self._store(user, body, key, occurred, target, existing)
+
+    def _store(
+        self,
+        user: User,
+        body: FeedbackIn,
+        key: str | None,
+        occurred: datetime,
+        target: Target,
+        existing: Answer | None,
+    ) -> Recorded:
+        """Write the answer and learn from it."""
+        local_day = occurred.astimezone(ZoneInfo(user.timezone)).date()
         state = self._learning_of(user, local_day)
         saved = state.snapshot()
         try:
@@ -188,27 +148,31 @@ class Recorder:
     def finish(self) -> None:
         """Settle each user's unanswered days, move their phase and save, once. The answers
         and the "no response" rows settled here are inserted together."""
-        answered = {row["plan_item_id"] for row in self._pending}
+        answered = {row["plan_item_id"] for row in self._inserts}
         for user_id, state in self._learning.items():
             day = self._latest.get(user_id, state.today)
             state.today = day
             learning.settle(
-                self.session, state, self.library, before=day, answered=answered, into=self._pending
+                self.session, state, self.library, before=day, answered=answered, into=self._inserts
             )
             learning.advance_phase(state, day, PhaseRules())
-        self._insert_pending()
+        self._insert_new()
         learning.save_all(self.session, list(self._learning.values()))
         for state in self._learning.values():
             users_repo.bump_revision(self.session, state.user)
+
+    def take_locks(self, user_ids: Collection[UUID]) -> None:
+        """Count ``user_ids`` as locked already, by the caller (``db.lock_users``)."""
+        self._locked.update(user_ids)
 
     def _lock(self, user_id: UUID) -> None:
         if user_id not in self._locked:
             lock_user(self.session, user_id)
             self._locked.add(user_id)
 
-    def _insert_pending(self) -> None:
-        repo.add_many(self.session, self._pending)
-        self._pending = []
+    def _insert_new(self) -> None:
+        repo.add_many(self.session, self._inserts)
+        self._inserts = []
 
     def _user(self, user_id: UUID) -> User:
         if user_id not in self._users:
@@ -238,7 +202,7 @@ class Recorder:
             )
             if item is None:
                 raise NotFound(f"plan item {body.plan_item_id} not found")
-            return _item_target(user, item, self.library)
+            return item_target(user, item, self.library)
         if body.task_library_id is not None:
             task = self.library.by_id.get(body.task_library_id)
             if task is None:
@@ -255,46 +219,55 @@ class Recorder:
             task = named_task(self.library, body.task_name, body.category, planned)
         item = learning_repo.item_for_task(self.session, user.user_id, task.id, local_day)
         if item is not None:
-            return _item_target(user, item, self.library)
+            return item_target(user, item, self.library)
         return Target(task, None, local_day, block_for(task), None)
 
     def _keyed(self, user: User, key: str) -> Answer | None:
-        self._insert_pending()
+        self._insert_new()
         return repo.by_key(self.session, user.user_id, key)
 
     def _existing(self, user: User, target: Target, outcome: Outcome) -> Answer | None:
         """The answer this one repeats or replaces: the item's, or the same unplanned one."""
         if target.item is None:
-            self._insert_pending()
+            self._insert_new()
             return repo.unplanned(
                 self.session, user.user_id, target.task.id, target.day, outcome.value
             )
         cached = (user.user_id, target.item.item_id)
         if cached in self._answers:
             return self._answers[cached]
-        self._insert_pending()
+        self._insert_new()
         return repo.by_item(self.session, user.user_id, target.item.item_id)
 
     def _learning_of(self, user: User, day: date) -> Learning:
         if user.user_id not in self._learning:
             state = learning.open_learning(
                 user=user,
-                rows=self._rows.pop(user.user_id),
+                rows=self._rows[user.user_id],
                 library=self.library,
                 half_life_days=self.settings.profile_half_life_days,
                 today=day,
                 keep_model=self.settings.strategy is Strategy.BANDIT,
             )
+            rows = self._rows.pop(user.user_id)
+            answering = self._answering.get(user.user_id, set())
+            waiting = learning.learn_waiting(
+                self.session, state, self.library, rows, answered=answering, into=self._inserts
+            )
+            if waiting:
+                learning.save_learned(self.session, state)
+                # Those answers' rows changed: read them again when they are answered here.
+                for cached in [k for k in self._answers if k[0] == user.user_id]:
+                    del self._answers[cached]
             # Earlier days' unanswered items are settled before this day's answers are learned
             # from, in the order the day's plan saw them; items answered here are not.
-            answering = self._answering.get(user.user_id, set())
             learning.settle(
                 self.session,
                 state,
                 self.library,
                 before=day,
                 answered=answering,
-                into=self._pending,
+                into=self._inserts,
             )
             self._learning[user.user_id] = state
         return self._learning[user.user_id]
@@ -309,13 +282,18 @@ class Recorder:
         existing: Answer | None,
     ) -> Recorded:
         """Retract the earlier answer, write this one, then learn from it."""
-        is_new = not has_tried(state.state.profile, target.task.id)
-        if existing is not None:
-            earlier = observation_from_document(existing.event, state.state.space)
-            state.learn(earlier.retraction())
-            is_new = earlier.event.is_new
-        observation = self._observe(state, body, target, is_new)
-        fields = _row_fields(body, occurred, target, key)
+        said = Said(
+            task=target.task,
+            block=target.block,
+            day=target.day,
+            mode=Mode(target.item.mode) if target.item is not None else Mode.MEDIUM,
+            outcome=body.outcome,
+            rating=body.satisfaction_rating,
+            skip_reason=body.skip_reason,
+            keep=body.continue_preference,
+        )
+        observation = observe_answer(state, said, existing.event if existing else None)
+        fields = row_fields(body, occurred, target, key)
         fields["event"] = observation_document(observation, state.state.space)
         if existing is not None:
             feedback_id, verdict, code = self._replace(state.user, existing, fields), "updated", 200
@@ -323,23 +301,6 @@ class Recorder:
             feedback_id, verdict, code = self._add(state.user, target, fields), "recorded", 201
         state.learn(observation)
         return Recorded(FeedbackOut(feedback_id=feedback_id, status=verdict), code)
-
-    def _observe(
-        self, state: Learning, body: FeedbackIn, target: Target, is_new: bool
-    ) -> Observation:
-        event = event_for(
-            target.task,
-            block=target.block,
-            day=target.day,
-            outcome=body.outcome,
-            is_new=is_new,
-            rating=body.satisfaction_rating,
-            skip_reason=body.skip_reason,
-            keep=body.continue_preference,
-        )
-        mode = Mode(target.item.mode) if target.item is not None else Mode.MEDIUM
-        fit = target.task.archetype_fit[Archetype(state.user.archetype)]
-        return observe(state.state, target.task, event, mode, fit)
 
     def _replace(self, user: User, existing: Answer, fields: dict[str, Any]) -> UUID:
         changes = {k: v for k, v in fields.items() if k != "idempotency_key" or v is not None}
@@ -362,7 +323,7 @@ class Recorder:
     def _add(self, user: User, target: Target, fields: dict[str, Any]) -> UUID:
         feedback_id = uuid4()
         item_id = target.item.item_id if target.item is not None else None
-        self._pending.append(
+        self._inserts.append(
             {
                 "user_id": user.user_id,
                 "feedback_id": feedback_id,

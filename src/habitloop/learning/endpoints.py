@@ -6,7 +6,7 @@ from fastapi import APIRouter
 
 from habitloop.api.deps import ContextDep, OwnUserId, ServicePrincipal
 from habitloop.api.responses import ERRORS
-from habitloop.learning import service
+from habitloop.learning import profiles
 from habitloop.learning.schemas import PhaseIn, ProfileOut
 from habitloop.schema_types import DayIn
 from habitloop.users.schemas import UserOut
@@ -19,7 +19,7 @@ async def get_profile(
     user_id: OwnUserId, ctx: ContextDep, as_of: DayIn | None = None
 ) -> ProfileOut:
     return await ctx.read(
-        service.read_profile,
+        profiles.read_profile,
         settings=ctx.settings,
         library_cache=ctx.library,
         user_id=user_id,
@@ -32,7 +32,7 @@ async def put_phase(
     user_id: OwnUserId, body: PhaseIn, _: ServicePrincipal, ctx: ContextDep
 ) -> UserOut:
     return await ctx.write(
-        service.override_phase,
+        profiles.override_phase,
         settings=ctx.settings,
         library_cache=ctx.library,
         user_id=user_id,

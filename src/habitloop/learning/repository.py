@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import and_, bindparam, insert, select, update
+from sqlalchemy import and_, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from habitloop.core.learned_documents import Pool, StoredModel
@@ -120,17 +120,25 @@ class LearningRows:
     model: StoredModel | None
     library_revision: int | None = None
     population: Pool = field(default_factory=lambda: Pool(0.0, {}))
+    # Whether the user has answers the learned state has not seen yet.
+    pending: bool = False
 
 
 # The library's revision rides along: every plan and answer also checks its library is current.
 _LIBRARY_REVISION = (
     select(LIBRARY_STATE.c.revision).where(LIBRARY_STATE.c.id == 1).scalar_subquery()
 )
+_HAS_PENDING = (
+    select(FEEDBACK.c.feedback_id)
+    .where(FEEDBACK.c.user_id == USERS.c.user_id, FEEDBACK.c.pending.is_(True))
+    .exists()
+)
 # Every plan and answer of a learning strategy starts here: the user, their profile and model
 # in one statement; the archetype's pool (``model_repository.load_population``) in a second.
 _LEARNING = (
     select(
         _LIBRARY_REVISION,
+        _HAS_PENDING,
         *USER_COLUMNS,
         PROFILES.c.user_id,
         PROFILES.c.state,
@@ -154,7 +162,7 @@ def load_learning(session: Session, user_id: UUID) -> tuple[User, LearningRows] 
     found = session.connection().execute(_LEARNING, {"user_id": user_id}).first()
     if found is None:
         return None
-    library_revision, row = found[0], found[1:]
+    library_revision, pending, row = found[0], found[1], found[2:]
     user = User(*row[:_USER_END])
     profile_key, state, settled = row[_USER_END:_MODEL_AT]
     model = row[_MODEL_AT + 1 :]
@@ -164,6 +172,7 @@ def load_learning(session: Session, user_id: UUID) -> tuple[User, LearningRows] 
         StoredModel(*model) if row[_MODEL_AT] is not None else None,
         library_revision,
         Pool.of((shard.users, shard.named()) for shard in shards),
+        bool(pending),
     )
 
 
@@ -199,3 +208,91 @@ def save_profile(session: Session, user_id: UUID, values: ProfileValues, *, exis
         session.connection().execute(_UPDATE_PROFILE, {"key_user_id": user_id, **columns})
     else:
         session.connection().execute(_INSERT_PROFILE, [{"user_id": user_id, **columns}])
+
+
+@dataclass(frozen=True, slots=True)
+class PendingAnswer:
+    """An answer stored but not learned from yet, with what learning it needs of its item."""
+
+    feedback_id: UUID
+    plan_item_id: UUID | None
+    task_id: UUID
+    plan_date: date
+    outcome: str
+    satisfaction_rating: int | None
+    skip_reason: str | None
+    continue_preference: str | None
+    event: dict[str, Any] | None
+    revision: int
+    time_block: str | None
+    mode: str | None
+
+
+_PENDING = (
+    select(
+        *(FEEDBACK.c[name] for name in PendingAnswer.__slots__[:-2]),
+        ITEMS.c.time_block,
+        ITEMS.c.mode,
+    )
+    .select_from(
+        FEEDBACK.outerjoin(
+            ITEMS,
+            and_(ITEMS.c.user_id == FEEDBACK.c.user_id, ITEMS.c.item_id == FEEDBACK.c.plan_item_id),
+        )
+    )
+    .where(FEEDBACK.c.user_id == bindparam("user_id"), FEEDBACK.c.pending.is_(True))
+    # The order the answers happened in, and those given at the same moment in the order of
+    # their plan: the same on every replay.
+    .order_by(
+        FEEDBACK.c.plan_date, FEEDBACK.c.occurred_at, ITEMS.c.position, FEEDBACK.c.feedback_id
+    )
+)
+
+
+def pending_answers(session: Session, user_id: UUID) -> list[PendingAnswer]:
+    return [
+        PendingAnswer(*row) for row in session.connection().execute(_PENDING, {"user_id": user_id})
+    ]
+
+
+# A row changed again since it was read stays pending: its next learning retracts ``event``.
+_LEARNED = (
+    update(FEEDBACK)
+    .where(
+        FEEDBACK.c.user_id == bindparam("key_user_id"),
+        FEEDBACK.c.feedback_id == bindparam("key_feedback_id"),
+    )
+    .values(
+        event=bindparam("event"),
+        pending=FEEDBACK.c.revision != bindparam("read_revision"),
+    )
+)
+
+
+def mark_learned(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Store what the profile saw of each learned answer (``key_user_id``, ``key_feedback_id``,
+    ``event``, ``read_revision``), in one statement."""
+    if rows:
+        session.connection().execute(_LEARNED, rows)
+
+
+_WAITING = (
+    select(FEEDBACK.c.user_id)
+    .where(FEEDBACK.c.pending.is_(True))
+    .group_by(FEEDBACK.c.user_id)
+    .order_by(FEEDBACK.c.user_id)
+    .limit(bindparam("limit"))
+)
+
+
+def users_with_pending(session: Session, limit: int) -> list[UUID]:
+    """Up to ``limit`` users with answers waiting to be learned from, in order of their ids."""
+    return list(session.connection().execute(_WAITING, {"limit": limit}).scalars())
+
+
+_COUNT_WAITING = select(func.count()).select_from(FEEDBACK).where(FEEDBACK.c.pending.is_(True))
+
+
+def count_pending(session: Session) -> int:
+    """How many answers wait to be learned from, across users."""
+    return int(session.connection().execute(_COUNT_WAITING).scalar_one())

@@ -30,19 +30,16 @@ from habitloop.core.policies import AdaptivePolicy
 from habitloop.core.policies.bandit import BanditPolicy
 from habitloop.core.profile import archetype_priors, new_profile
 from habitloop.core.profile_document import from_document, to_document
-from habitloop.core.profile_view import ProfileView, has_tried, recent_completion_rate
+from habitloop.core.profile_view import has_tried, recent_completion_rate
 from habitloop.core.vocab import Archetype, Mode, Outcome, Phase, TimeBlock
 from habitloop.learning import model_repository as models
 from habitloop.learning import repository as repo
+from habitloop.learning.pending import learn_answer
 from habitloop.learning.repository import ItemRef, LearningRows, ProfileValues
-from habitloop.learning.schemas import FavouriteOut, FrictionOut, PhaseIn, ProfileOut
 from habitloop.learning.state import Learning
-from habitloop.settings import Settings
-from habitloop.tasks.service import LibrarySource
 from habitloop.users import repository as users_repo
 from habitloop.users.repository import User
-from habitloop.users.schemas import UserOut
-from habitloop.users.service import to_out, user_not_found
+from habitloop.users.service import user_not_found
 
 # An archetype's pool is kept in this many rows, so answers pooling at once rarely share one.
 POOL_SHARDS = 4
@@ -96,6 +93,50 @@ def open_learning(
     )
 
 
+def learn_waiting(
+    session: Session,
+    learning: Learning,
+    library: Library,
+    rows: LearningRows,
+    *,
+    store: bool = True,
+    answered: Collection[UUID] = (),
+    into: list[dict[str, Any]] | None = None,
+) -> int:
+    """Learn from the user's answers stored but not learned from yet; how many. ``rows`` (read
+    with the state) says whether there are any, so a user with none costs no query.
+
+    Each day's answers come after the days before it are settled and the phase moves on the
+    last answer's day, as if each answer had been learned from when it came: the state is the
+    same whoever learns them, and when. ``store``, ``answered`` and ``into`` are ``settle``'s.
+    """
+    if not rows.pending:
+        return 0
+    answers = repo.pending_answers(session, learning.user.user_id)
+    for answer in answers:
+        settle(
+            session,
+            learning,
+            library,
+            before=answer.plan_date,
+            store=store,
+            answered=answered,
+            into=into,
+        )
+        learning.learned_rows.append(learn_answer(learning, library, answer))
+    if answers:
+        learning.today = max(learning.today, answers[-1].plan_date)
+        advance_phase(learning, answers[-1].plan_date, PhaseRules(), store=store)
+    return len(answers)
+
+
+def save_learned(session: Session, learning: Learning) -> None:
+    """Mark the waiting answers learned from so far as learned, before the transaction changes
+    any of them again."""
+    repo.mark_learned(session, learning.learned_rows)
+    learning.learned_rows = []
+
+
 def end_of_day(day: date, timezone: str) -> datetime:
     return datetime.combine(day + timedelta(days=1), time(0, 0), ZoneInfo(timezone))
 
@@ -127,6 +168,7 @@ def _settle_item(learning: Learning, library: Library, item: ItemRef) -> dict[st
         "source": "implicit",
         "occurred_at": end_of_day(item.plan_date, user.timezone),
         "event": observation_document(observation, learning.state.space),
+        "pending": False,
     }
 
 
@@ -234,6 +276,9 @@ def _save_one(session: Session, learning: Learning) -> tuple[dict[str, float], i
     if learning.settled_rows:
         repo.add_settled(session, learning.settled_rows)
         learning.settled_rows = []
+    if learning.learned_rows:
+        repo.mark_learned(session, learning.learned_rows)
+        learning.learned_rows = []
     user_id, profile = learning.user.user_id, learning.state.profile
     if learning.dirty:
         values = ProfileValues(
@@ -264,99 +309,3 @@ def _save_model(session: Session, learning: Learning) -> tuple[dict[str, float],
     learning.model_stored = model
     delta = [new - old for new, old in zip(model.mean, before, strict=True)]
     return pool_changes(space, delta, steps), int(stored is None)
-
-
-def read_profile(
-    session: Session,
-    *,
-    settings: Settings,
-    library_cache: LibrarySource,
-    user_id: UUID,
-    as_of: date,
-) -> ProfileOut:
-    """The profile as of ``as_of``; days before it that went unanswered count as such, as they
-    will when the profile is next updated (nothing is written by reading)."""
-    user, rows = require_learner(session, user_id)
-    library = library_cache.current(session)
-    learning = open_learning(
-        user=user,
-        rows=rows,
-        library=library,
-        half_life_days=settings.profile_half_life_days,
-        today=as_of,
-    )
-    settle(session, learning, library, before=as_of, store=False)
-    phase = advance_phase(learning, as_of, PhaseRules(), store=False)
-    # Until a learning strategy has served the user their phase has no start to show.
-    unstarted = user.phase_since is None and phase.phase.value == user.learning_phase
-    since = None if unstarted else phase.since
-    return profile_out(learning.state.view(as_of), phase, since, library, user_id, as_of)
-
-
-def profile_out(
-    seen: ProfileView,
-    phase: PhaseState,
-    since: date | None,
-    library: Library,
-    user_id: UUID,
-    as_of: date,
-) -> ProfileOut:
-    favourites = [library.by_id[t] for t in seen.favourites if t in library.by_id]
-    return ProfileOut(
-        user_id=user_id,
-        as_of=as_of,
-        learning_phase=phase.phase,
-        phase_since=since,
-        phase_locked=phase.locked,
-        category_affinity={c: round(v, 4) for c, v in seen.category_affinity.items()},
-        time_of_day={b: round(v, 4) for b, v in seen.time_of_day.items()},
-        difficulty_tolerance=round(seen.difficulty_tolerance, 4),
-        variety_seeking=round(seen.variety_seeking, 4),
-        consistency=round(seen.consistency, 4),
-        streak_current=seen.streak_current,
-        streak_longest=seen.streak_longest,
-        friction={
-            c: FrictionOut(score=round(v, 4), level=seen.friction_level[c])
-            for c, v in seen.friction.items()
-        },
-        favourites=[
-            FavouriteOut(task_id=t.id, slug=t.slug, name=t.name, category=t.category)
-            for t in sorted(favourites, key=lambda t: (t.category.value, t.slug))
-        ],
-        events=seen.events,
-        completions=seen.completions,
-        partials=seen.partials,
-        skips=seen.skips,
-        no_responses=seen.no_responses,
-        completion_rate=seen.completion_rate,
-        completion_rate_7d=seen.completion_rate_7d,
-        unique_tasks_tried=seen.unique_tasks_tried,
-        confidence=round(seen.confidence, 4),
-    )
-
-
-def override_phase(
-    session: Session,
-    *,
-    settings: Settings,
-    library_cache: LibrarySource,
-    user_id: UUID,
-    body: PhaseIn,
-    today: date,
-) -> UserOut:
-    """Pin (or, with ``locked`` false, just set) the user's phase from today."""
-    user, rows = require_learner(session, user_id)
-    learning = open_learning(
-        user=user,
-        rows=rows,
-        library=library_cache.current(session),
-        half_life_days=settings.profile_half_life_days,
-        today=today,
-    )
-    user.learning_phase = body.phase.value
-    user.phase_since = today
-    user.phase_locked = body.locked
-    user.phase_completions = learning.state.view(today).completions
-    users_repo.save_phase(session, user)
-    users_repo.bump_revision(session, user)
-    return to_out(user)

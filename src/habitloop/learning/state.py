@@ -39,6 +39,8 @@ class Learning:
     settled_rows: list[dict[str, Any]] = field(default_factory=list)
     # Steps in the tasks' pooled effects, added to the archetype's pool by ``save``.
     effect_steps: list[EffectStep] = field(default_factory=list)
+    # Waiting answers learned from here (``learning.pending``), marked learned by ``save``.
+    learned_rows: list[dict[str, Any]] = field(default_factory=list)
 
     def learn(self, observation: Observation) -> None:
         """Apply (or, for a retraction, undo) one observation."""

@@ -4,7 +4,7 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, func, text
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, false, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from habitloop.models.base import Base, Timestamped
@@ -15,7 +15,8 @@ DONE_ANSWER = "outcome IN ('completed', 'partial')"
 class FeedbackRow(Timestamped, Base):
     """One answer about one planned item (or an unplanned task), or the implicit "no response"
     recorded once the item's day is over. A changed answer updates the row; ``event`` keeps what
-    the profile saw, so the old answer can be retracted exactly."""
+    the profile saw, so the old answer can be retracted exactly. ``pending`` answers are stored
+    but not learned from yet (``event`` is what was learned before, None for a new answer)."""
 
     __tablename__ = "feedback"
     __table_args__ = (
@@ -34,6 +35,13 @@ class FeedbackRow(Timestamped, Base):
             ],
         ),
         # Done answers by task: was it ever done before a week; a user's counting days.
+        # The users with answers the learned state has not seen yet.
+        Index(
+            "ix_feedback_pending",
+            "user_id",
+            postgresql_where=text("pending"),
+            sqlite_where=text("pending"),
+        ),
         Index(
             "ix_feedback_done",
             "user_id",
@@ -61,6 +69,7 @@ class FeedbackRow(Timestamped, Base):
     scheduled_at: Mapped[datetime | None]
     minutes_from_schedule: Mapped[float | None]
     idempotency_key: Mapped[str | None] = mapped_column(String(200))
-    event: Mapped[dict[str, Any]]
+    event: Mapped[dict[str, Any] | None]
+    pending: Mapped[bool] = mapped_column(default=False, server_default=false())
     revision: Mapped[int] = mapped_column(default=0)
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())

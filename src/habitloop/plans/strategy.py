@@ -137,8 +137,11 @@ def _learned_for_plan(
     # Yesterday's unanswered items are settled in memory only: the day's answers settle them
     # for good, in their own insert, so a plan writes no learned state on a normal day. Older
     # ones are stored now, so a user who stopped answering costs the next plans no more.
-    pending = state.settled_through
-    held = pending is not None and pending >= day - timedelta(days=2) and not starts_model
+    # Answers stored but not learned from yet are learned now, and saved with the plan.
+    waiting = learning.learn_waiting(session, state, library, rows)
+    last = state.settled_through
+    recent = last is not None and last >= day - timedelta(days=2)
+    held = recent and not starts_model and not waiting
     learning.settle(session, state, library, before=day, store=not held)
     return state
 

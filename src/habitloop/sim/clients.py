@@ -130,6 +130,9 @@ def over_http(folder: Path, strategy: str) -> Iterator[EngineClient]:
         "HABITLOOP_LOG_LEVEL": "warning",
         # Simulated users and load generators post far faster than a person.
         "HABITLOOP_RATE_LIMIT": "off",
+        # Each user's next plan learns from the day's batch of answers. The workers' learner
+        # would race the simulated days and make a replay of the same seed differ.
+        "HABITLOOP_LEARNER_INTERVAL_SECONDS": "0",
     }
     command = [sys.executable, "-m", "habitloop.cli", "serve", "--port", str(port)]
     server = subprocess.Popen(

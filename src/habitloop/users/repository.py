@@ -3,6 +3,7 @@ as an ORM entity cost several times the statement itself."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, time
 from typing import Any
@@ -46,6 +47,18 @@ def get_user(session: Session, user_id: UUID) -> User | None:
     return User(*row) if row is not None else None
 
 
+_BY_IDS = select(*USER_COLUMNS).where(USERS.c.user_id.in_(bindparam("user_ids", expanding=True)))
+
+
+def get_users(session: Session, user_ids: Collection[UUID]) -> dict[UUID, User]:
+    """The users among ``user_ids`` that exist (and this transaction may see), by id."""
+    if not user_ids:
+        return {}
+    rows = session.connection().execute(_BY_IDS, {"user_ids": list(user_ids)})
+    users = (User(*row) for row in rows)
+    return {user.user_id: user for user in users}
+
+
 def add_user(session: Session, user: User) -> User:
     values = {name: getattr(user, name) for name in User.__slots__}
     session.connection().execute(insert(USERS), [values])
@@ -68,6 +81,22 @@ def bump_revision(session: Session, user: User) -> None:
     """Mark that this transaction changes the user's plans, answers or learned state."""
     session.connection().execute(_BUMP, {"key_user_id": user.user_id})
     user.revision += 1
+
+
+_BUMP_MANY = (
+    update(USERS)
+    .where(USERS.c.user_id.in_(bindparam("user_ids", expanding=True)))
+    .values(revision=USERS.c.revision + 1)
+)
+
+
+def bump_revisions(session: Session, users: Collection[User]) -> None:
+    """``bump_revision`` for several users, in one statement."""
+    if users:
+        ids = [user.user_id for user in users]
+        session.connection().execute(_BUMP_MANY, {"user_ids": ids})
+        for user in users:
+            user.revision += 1
 
 
 def claim_revision(session: Session, user: User) -> bool:

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 from habitloop.api.deps import ContextDep
 from habitloop.core.summary import IsoWeek
 from habitloop.errors import FeatureDisabled
+from habitloop.learning.profiles import read_profile
 from habitloop.learning.schemas import ProfileOut
-from habitloop.learning.service import read_profile
 from habitloop.settings import Settings
 from habitloop.summaries.schemas import WeekIn, WeeklySummaryOut
 from habitloop.summaries.service import parse_week, read_summary

@@ -1,0 +1,85 @@
+"""Answers recorded now and learned from later: the batch path.
+
+A batch's answers are checked exactly as single answers are (the item, its day, repeats and
+keys) and stored in one insert, marked ``pending``; the user's learned state is not opened.
+It learns from them the next time it is opened (``learning.pending``): the user's next plan,
+answer or profile read, or the service's learner, whichever comes first.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from sqlalchemy.orm import Session
+
+from habitloop.feedback import repository as repo
+from habitloop.feedback.repository import Answer
+from habitloop.feedback.schemas import FeedbackIn, FeedbackOut
+from habitloop.feedback.service import Recorder
+from habitloop.feedback.targets import Recorded, Target, row_fields
+from habitloop.settings import Settings
+from habitloop.tasks.service import LibrarySource
+from habitloop.users import repository as users_repo
+from habitloop.users.repository import User
+from habitloop.users.service import user_not_found
+
+
+class WaitingRecorder(Recorder):
+    """A ``Recorder`` that stores answers about plan items as pending, for users whose every
+    answer in the call names its item. A changed answer keeps ``event`` (what the state saw of
+    it), so its later learning retracts exactly that."""
+
+    def __init__(self, session: Session, settings: Settings, library_cache: LibrarySource) -> None:
+        super().__init__(session, settings, library_cache)
+        self._changed: set[UUID] = set()
+
+    def prefetch(self, events: list[FeedbackIn]) -> None:
+        """The events' users and their items with earlier answers, two queries for all."""
+        users = {event.user_id for event in events}
+        self._users.update(users_repo.get_users(self.session, users - self._users.keys()))
+        if self._library is None:
+            self._library = self.library_cache.current(self.session)
+        pairs = {(e.user_id, e.plan_item_id) for e in events if e.plan_item_id is not None}
+        found = repo.pairs_answered(self.session, pairs)
+        for pair in pairs:
+            known = found.get(pair)
+            self._items[pair] = known.item if known else None
+            self._answers[pair] = known.answer if known else None
+
+    def _user(self, user_id: UUID) -> User:
+        if user_id not in self._users:
+            self._lock(user_id)
+            found = users_repo.get_user(self.session, user_id)
+            if found is None:
+                raise user_not_found(user_id)
+            self._users[user_id] = found
+            if self._library is None:
+                self._library = self.library_cache.current(self.session)
+        return self._users[user_id]
+
+    def _store(
+        self,
+        user: User,
+        body: FeedbackIn,
+        key: str | None,
+        occurred: datetime,
+        target: Target,
+        existing: Answer | None,
+    ) -> Recorded:
+        self._changed.add(user.user_id)
+        fields = row_fields(body, occurred, target, key)
+        fields["pending"] = True
+        fields["event"] = existing.event if existing is not None else None
+        if existing is not None:
+            feedback_id = self._replace(user, existing, fields)
+            return Recorded(FeedbackOut(feedback_id=feedback_id, status="updated"), 200)
+        feedback_id = self._add(user, target, fields)
+        return Recorded(FeedbackOut(feedback_id=feedback_id, status="recorded"), 201)
+
+    def finish(self) -> None:
+        """Insert the new answers; mark the users changed (a plan prepared before this is
+        stale)."""
+        self._insert_new()
+        changed = [self._users[user_id] for user_id in sorted(self._changed)]
+        users_repo.bump_revisions(self.session, changed)

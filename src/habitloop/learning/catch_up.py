@@ -1,0 +1,83 @@
+"""The service's learner: it catches up with users whose answers are stored but not learned
+from yet (``learning.pending``), one user per transaction, so a batch of answers is learned
+from soon even when its users ask for nothing more."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from uuid import UUID
+
+from sqlalchemy.orm import Session
+
+from habitloop.core.vocab import Strategy
+from habitloop.db import Database, lock_user
+from habitloop.learning import repository as repo
+from habitloop.learning import service as learning
+from habitloop.settings import Settings
+from habitloop.tasks.service import LibrarySource
+from habitloop.users import repository as users_repo
+
+
+def catch_up(
+    session: Session, *, settings: Settings, library_cache: LibrarySource, user_id: UUID
+) -> int:
+    """Learn from one user's waiting answers now, as recording them one by one would have:
+    their days before the last answer's settled, the phase moved, the state saved. Returns how
+    many answers were learned (0 when another transaction got there first)."""
+    lock_user(session, user_id)
+    found = repo.load_learning(session, user_id)
+    if found is None or not found[1].pending:
+        return 0
+    user, rows = found
+    library = library_cache.current(session, revision=rows.library_revision)
+    state = learning.open_learning(
+        user=user,
+        rows=rows,
+        library=library,
+        half_life_days=settings.profile_half_life_days,
+        today=user.phase_since or date.min,
+        keep_model=settings.strategy is Strategy.BANDIT,
+    )
+    learned = learning.learn_waiting(session, state, library, rows)
+    learning.save(session, state)
+    users_repo.bump_revision(session, user)
+    return learned
+
+
+def waiting_users(session: Session, limit: int) -> list[UUID]:
+    """Up to ``limit`` users with answers waiting to be learned from, in order of their ids."""
+    return repo.users_with_pending(session, limit)
+
+
+def waiting_answers(session: Session) -> int:
+    """How many answers wait to be learned from, across users."""
+    return repo.count_pending(session)
+
+
+def catch_up_everyone(
+    db: Database,
+    *,
+    settings: Settings,
+    library_cache: LibrarySource,
+    progress: Callable[[int], None] = lambda learned: None,
+    users_per_round: int = 500,
+) -> int:
+    """Learn every waiting answer, one user per transaction, until none is left; how many.
+    ``progress`` is told each user's count as it is learned."""
+    total = 0
+    while True:
+        with db.transaction(write=False) as session:
+            waiting = waiting_users(session, users_per_round)
+        if not waiting:
+            return total
+        before = total
+        for user_id in waiting:
+            with db.transaction() as session:
+                learned = catch_up(
+                    session, settings=settings, library_cache=library_cache, user_id=user_id
+                )
+            total += learned
+            progress(learned)
+        if total == before:  # only answers another transaction is learning from right now
+            return total
