@@ -123,6 +123,13 @@ class Settings(BaseSettings):
     learner_users_per_round: int = Field(
         200, ge=1, le=100_000, validation_alias=_env("LEARNER_USERS_PER_ROUND")
     )
+    learner_users_per_transaction: int = Field(
+        10,
+        ge=1,
+        le=1000,
+        validation_alias=_env("LEARNER_USERS_PER_TRANSACTION"),
+        description="more saves commits; fewer holds SQLite's write turn for less time",
+    )
     rotation_hours_discovery: int = Field(
         24, ge=0, le=24 * 14, validation_alias=_env("ROTATION_HOURS_DISCOVERY")
     )

@@ -83,9 +83,13 @@ def test_catching_up_twice_learns_each_answer_once(db: Database, settings: Setti
     _batch(db, settings, _answers(user_id, plan.items, 0))
     assert _learned_counts(db, settings, user_id) == _stored_counts(db, user_id)  # read folds
     with db.transaction() as session:
-        first = catch_up(session, settings=settings, library_cache=LibraryCache(), user_id=user_id)
+        first = catch_up(
+            session, settings=settings, library_cache=LibraryCache(), user_ids=[user_id]
+        )
     with db.transaction() as session:
-        again = catch_up(session, settings=settings, library_cache=LibraryCache(), user_id=user_id)
+        again = catch_up(
+            session, settings=settings, library_cache=LibraryCache(), user_ids=[user_id]
+        )
     assert (first, again, _waiting(db, user_id)) == (len(plan.items), 0, 0)
     # Changed after they were learned: learned again, the old answers retracted.
     _batch(db, settings, _answers(user_id, plan.items, 1))
@@ -113,7 +117,7 @@ def test_answers_changed_while_the_learner_catches_up_are_counted_once(
 
     def learn(_: int) -> None:
         with db.transaction() as session:
-            catch_up(session, settings=settings, library_cache=LibraryCache(), user_id=user_id)
+            catch_up(session, settings=settings, library_cache=LibraryCache(), user_ids=[user_id])
 
     threads = [threading.Thread(target=run, args=(work,)) for work in (answer, learn)]
     for thread in threads:

@@ -1,6 +1,6 @@
-"""The worker's learner: every few seconds it learns from the answers batches stored to be
-learned later (``learning.catch_up``), one user per transaction, each admitted like a request,
-so it takes its turn at the database and never holds one for long."""
+"""The worker's learner: every second or so it learns from the answers batches stored to be
+learned later (``learning.catch_up``), a few users per transaction, each transaction admitted
+like a request, so it takes its turn at the database and never holds one for long."""
 
 from __future__ import annotations
 
@@ -30,8 +30,12 @@ async def learn_waiting_answers(ctx: AppContext) -> None:
 async def _round(ctx: AppContext) -> None:
     settings = ctx.settings
     waiting = await ctx.read_as_service(waiting_users, settings.learner_users_per_round)
-    for user_id in waiting:
+    step = settings.learner_users_per_transaction
+    for start in range(0, len(waiting), step):
         learned = await ctx.write_as_service(
-            catch_up, settings=settings, library_cache=ctx.library, user_id=user_id
+            catch_up,
+            settings=settings,
+            library_cache=ctx.library,
+            user_ids=waiting[start : start + step],
         )
         ctx.metrics.learned_later.inc(learned)

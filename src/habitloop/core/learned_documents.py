@@ -180,14 +180,18 @@ class Pool:
         return _vector(space, self.sums, 0.0) if self.users > 0 else None
 
     def effects(self, task_ids: Sequence[UUID]) -> TaskEffects:
-        evidence = {
-            task_id: (
-                self.sums.get(EFFECT_PRECISION.format(task_id), 0.0),
-                self.sums.get(EFFECT_ETA.format(task_id), 0.0),
-            )
-            for task_id in task_ids
-        }
-        return TaskEffects.from_evidence(task_ids, evidence)
+        ids = tuple(task_ids)
+        names = _effect_names(ids)
+        get = self.sums.get
+        precision = [get(name, 0.0) for _, name, _ in names]
+        eta = [get(name, 0.0) for _, _, name in names]
+        return TaskEffects.from_sums(ids, precision, eta)
+
+
+@lru_cache(maxsize=8)
+def _effect_names(task_ids: tuple[UUID, ...]) -> tuple[tuple[UUID, str, str], ...]:
+    """Each task's two names in a pool, built once per library rather than on every read."""
+    return tuple((t, EFFECT_PRECISION.format(t), EFFECT_ETA.format(t)) for t in task_ids)
 
 
 def pool_changes(

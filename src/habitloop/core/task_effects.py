@@ -28,8 +28,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from math import sqrt
+from types import MappingProxyType
 from uuid import UUID
 
 import numpy as np
@@ -89,6 +90,14 @@ class TaskEffects:
                 eta[at] += more_eta
         return cls(prior.index, precision, eta)
 
+    @classmethod
+    def from_sums(
+        cls, task_ids: tuple[UUID, ...], precision: Sequence[float], eta: Sequence[float]
+    ) -> TaskEffects:
+        """The prior plus summed evidence given for every task of ``task_ids``, in its order."""
+        more_precision = np.array(precision, dtype=np.float64)
+        return cls(_index(task_ids), more_precision + EFFECT_PRIOR_PRECISION, np.array(eta))
+
     # Every task's mean and standard deviation at once, for draws over the whole library: a
     # value's arrays are not changed once it is built (``add`` and ``from_evidence`` copy).
     @cached_property
@@ -132,3 +141,9 @@ class TaskEffects:
         column per draw, from standard normal ``noise`` of the same shape."""
         draws: Array = self.means[:, None] + temper * self.sds[:, None] * noise
         return draws
+
+
+@lru_cache(maxsize=8)
+def _index(task_ids: tuple[UUID, ...]) -> Mapping[UUID, int]:
+    """Each task's position, built once per library (a value: never changed once built)."""
+    return MappingProxyType({task_id: i for i, task_id in enumerate(task_ids)})
