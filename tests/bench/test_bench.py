@@ -62,6 +62,11 @@ def test_a_tiny_bench_writes_a_complete_report_with_only_2xx(tmp_path: Path) -> 
     runs = report["http"]
     assert [r["scenario"] for r in runs] == list(SCENARIOS)
     assert all(r["recovery_s"] >= 0 for r in runs)
+    # The workers' learner learned every batch's answers, and the report says how soon.
+    (batch,) = [r for r in runs if r["scenario"] == "batch"]
+    assert batch["learned_after_s"] is not None and batch["learned_after_s"] >= 0
+    assert 0 < batch["answers_learned_per_s"] <= batch["answers_per_s"]
+    assert all(r["learned_after_s"] is None for r in runs if r["scenario"] != "batch")
     for run in runs:
         assert run["requests"] > 0, run
         assert run["non_2xx"] == 0, run

@@ -38,6 +38,8 @@ class BenchConfig:
     # How long the server may take to answer a read again after a run before the next one
     # starts anyway.
     settle_limit: float = 90.0
+    # How long the workers' learner may take to learn from a batch run's answers.
+    learn_limit: float = 600.0
     samples: int = 50
     core_seconds: float = 1.0
     in_process: bool = True
@@ -63,6 +65,7 @@ QUICK = BenchConfig(
     samples=20,
     core_seconds=0.3,
     settle_limit=15.0,
+    learn_limit=120.0,
     profile=False,
     quick=True,
 )

@@ -15,6 +15,9 @@ from habitloop.bench.profile import Profile, record, summarise
 from habitloop.bench.scenarios import Workload, answers_per_request
 from habitloop.bench.servers import Server, ceiling_server, habitloop_server
 from habitloop.bench.wrk import Load, WrkResult, run_wrk
+from habitloop.db import Database, create_db_engine
+from habitloop.learning.catch_up import waiting_answers
+from habitloop.settings import load_settings
 
 Advance = Callable[[int], None]
 WARM_UP_SECONDS = 1.0
@@ -61,6 +64,17 @@ class HttpRun:
     ceiling: WrkResult | None
     items_lent: int = 0
     recovery_s: float | None = 0.0
+    # Batches: how long after the run the workers' learner took to learn from its answers.
+    learned_after_s: float | None = None
+
+    @property
+    def answers_learned_per_s(self) -> float | None:
+        """Answers per second of the run and of learning from them afterwards."""
+        if self.scenario != "batch" or self.learned_after_s is None:
+            return None
+        return (
+            self.answers_per_s * self.result.seconds / (self.result.seconds + self.learned_after_s)
+        )
 
     @property
     def answers_per_s(self) -> float:
@@ -108,6 +122,20 @@ def _ceilings(
     return found
 
 
+def _learned(db: Database, started: float, limit: float) -> float | None:
+    """Seconds from ``started`` until no answer waits to be learned from (None: not within
+    ``limit``)."""
+    while True:
+        with db.transaction(write=False) as session:
+            waiting = waiting_answers(session)
+        elapsed = time.monotonic() - started
+        if not waiting:
+            return elapsed
+        if elapsed > limit:
+            return None
+        time.sleep(0.2)
+
+
 def _scenario(
     server: Server,
     workload: Workload,
@@ -115,14 +143,19 @@ def _scenario(
     connections: int,
     config: BenchConfig,
     raw: Path,
-) -> tuple[WrkResult, int, float | None]:
-    """One run: its result, the answers it was lent and how long the server took to settle."""
+    db: Database,
+) -> tuple[WrkResult, int, float | None, float | None]:
+    """One run: its result, the answers it was lent, how long the server took to settle and
+    (batches) how long until its answers were learned from."""
     name = f"{scenario}-w{server.workers}-c{connections}"
     load = workload.load(scenario, name)
     lent = len(workload.lent)
     result = run_wrk(server.url, load, connections, config.duration, raw / f"{name}.txt")
+    ended = time.monotonic()
     workload.consumed(scenario, result)
-    return result, lent, _settle(server.url, workload, result, config.settle_limit)
+    settled = _settle(server.url, workload, result, config.settle_limit)
+    learned = _learned(db, ended, config.learn_limit) if scenario == "batch" else None
+    return result, lent, settled, learned
 
 
 def http_matrix(
@@ -133,28 +166,53 @@ def http_matrix(
     config: BenchConfig,
     advance: Advance,
 ) -> tuple[list[HttpRun], list[Memory]]:
-    raw = config.out / "raw" / backend
     runs: list[HttpRun] = []
     memory = []
-    for workers in config.workers:
-        ceilings = _ceilings(workers, config, raw, advance)
-        log = raw / f"server-w{workers}.log"
-        with habitloop_server(database_url, secret, workers, log) as server:
-            warm = workload.load("profile", "warm-up")
-            run_wrk(server.url, warm, 4, WARM_UP_SECONDS, raw / f"warm-up-w{workers}.txt")
-            for scenario in config.scenarios:
-                for connections in config.connections:
-                    result, lent, settled = _scenario(
-                        server, workload, scenario, connections, config, raw
-                    )
-                    ceiling = ceilings[connections]
-                    run = HttpRun(
-                        backend, workers, connections, scenario, result, ceiling, lent, settled
-                    )
-                    runs.append(run)
-                    advance(1)
-            memory.append(Memory(backend, workers, server.peak_rss_mib()))
+    # The bench's own connection, to see when the workers have learned from a batch run.
+    db = Database(create_db_engine(load_settings(database_url=database_url, jwt_secret=secret)))
+    try:
+        for workers in config.workers:
+            server_runs, peak = _runs_with(
+                backend, database_url, secret, workers, workload, config, advance, db
+            )
+            runs += server_runs
+            memory.append(peak)
+    finally:
+        db.dispose()
     return runs, memory
+
+
+def _runs_with(
+    backend: str,
+    database_url: str,
+    secret: str,
+    workers: int,
+    workload: Workload,
+    config: BenchConfig,
+    advance: Advance,
+    db: Database,
+) -> tuple[list[HttpRun], Memory]:
+    """Every scenario at every connection count against one server of ``workers``."""
+    raw = config.out / "raw" / backend
+    ceilings = _ceilings(workers, config, raw, advance)
+    runs = []
+    with habitloop_server(database_url, secret, workers, raw / f"server-w{workers}.log") as server:
+        warm = workload.load("profile", "warm-up")
+        run_wrk(server.url, warm, 4, WARM_UP_SECONDS, raw / f"warm-up-w{workers}.txt")
+        for scenario in config.scenarios:
+            for connections in config.connections:
+                result, lent, settled, learned = _scenario(
+                    server, workload, scenario, connections, config, raw, db
+                )
+                ceiling = ceilings[connections]
+                runs.append(
+                    HttpRun(
+                        backend, workers, connections, scenario, result, ceiling, lent, settled,
+                        learned,
+                    )
+                )  # fmt: skip
+                advance(1)
+        return runs, Memory(backend, workers, server.peak_rss_mib())
 
 
 def profile_runs(

@@ -38,7 +38,13 @@ def _run_json(run: HttpRun) -> dict[str, Any]:
         "ceiling_latency_ms": run.ceiling.latency_ms if run.ceiling else None,
         "ratio_to_ceiling": round(run.ratio, 6) if run.ratio is not None else None,
         "recovery_s": round(run.recovery_s, 2) if run.recovery_s is not None else None,
+        "learned_after_s": _rounded(run.learned_after_s, 2),
+        "answers_learned_per_s": _rounded(run.answers_learned_per_s, 1),
     }
+
+
+def _rounded(value: float | None, digits: int) -> float | None:
+    return round(value, digits) if value is not None else None
 
 
 def _summaries_json(timing: SummaryTiming) -> dict[str, Any]:

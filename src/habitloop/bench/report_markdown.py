@@ -19,6 +19,9 @@ NOTES = (
     "idle after s: how long the server took after the run to answer a profile read again "
     "(the next run waits for that, and for about as long as the run's slowest answer); "
     "'> N' means it had not within N seconds.",
+    "Batches are recorded at once and learned from later by the workers' learner: learned "
+    "after s is how long after the run it took until no answer waited, and answers learned/s "
+    "counts that time too ('> N': not within N seconds).",
     "PostgreSQL is a throwaway local server (fsync and synchronous_commit off); SQLite runs in "
     "WAL mode with synchronous=NORMAL, as the service configures it.",
 )
@@ -38,11 +41,17 @@ def _idle(seconds: float | None, limit: float) -> str:
     return f"> {limit:g}" if seconds is None else _num(seconds)
 
 
-def _http(runs: list[dict[str, Any]], limit: float) -> list[str]:
+def _learned(run: dict[str, Any], limit: float) -> str:
+    if run["scenario"] != "batch":
+        return "-"
+    return _idle(run.get("learned_after_s"), limit)
+
+
+def _http(runs: list[dict[str, Any]], limit: float, learn_limit: float) -> list[str]:
     header = (
         "backend", "workers", "conns", "scenario", "req/s", "answers/s", "p50 ms", "p95 ms",
         "p99 ms", "max ms", "requests", "non-2xx", "socket errors", "ceiling req/s", "ratio",
-        "idle after s",
+        "idle after s", "learned after s", "answers learned/s",
     )  # fmt: skip
     rows = []
     for r in runs:
@@ -55,6 +64,7 @@ def _http(runs: list[dict[str, Any]], limit: float) -> list[str]:
                 _num(lat.get("p95")), _num(lat.get("p99")), _num(lat.get("max")), r["requests"],
                 r["non_2xx"], errors, _num(r["ceiling_requests_per_s"]),
                 _num(r["ratio_to_ceiling"], 4), _idle(r["recovery_s"], limit),
+                _learned(r, learn_limit), _num(r.get("answers_learned_per_s")),
             )
         )  # fmt: skip
     return _table(header, rows)
@@ -179,7 +189,11 @@ def to_markdown(data: dict[str, Any]) -> str:
     notes = [n.format(threads=machine["wrk_threads"], cores=machine["cores"]) for n in NOTES]
     lines += [f"- {n}" for n in notes] + [""]
     if data["http"]:
-        lines += ["## HTTP (wrk)", "", *_http(data["http"], config["settle_limit"])]
+        lines += [
+            "## HTTP (wrk)",
+            "",
+            *_http(data["http"], config["settle_limit"], config.get("learn_limit", 0.0)),
+        ]
         lines += ["Non-2xx, failed batch events and short runs:", "", *_problems(data["http"])]
         if data["profiles"]:
             lines += ["", *_profiles(data["profiles"])]
