@@ -20,7 +20,7 @@ from habitloop.cli import app
 from habitloop.db import Database
 from habitloop.feedback.batch import record_batch
 from habitloop.feedback.schemas import BatchIn
-from habitloop.learning.catch_up import catch_up, catch_up_everyone
+from habitloop.learning.catch_up import catch_up, catch_up_everyone, waiting_answers
 from habitloop.learning.profiles import read_profile
 from habitloop.models import FeedbackRow
 from habitloop.settings import Settings
@@ -28,6 +28,7 @@ from habitloop.tasks.service import LibraryCache
 from tests.conftest import auth, make_settings
 from tests.support.cli_env import point_commands_at
 from tests.support.domain import feedback_rows, user_with_plan
+from tests.support.query_plans import reads_of, scans_whole
 
 DAY = date(2026, 10, 5)
 AT = datetime.combine(DAY, time(20, 0), UTC)
@@ -161,3 +162,15 @@ def test_the_services_learner_catches_up_soon(db: Database, settings: Settings) 
         metrics = client.get("/metrics", headers=auth(None, service=True)).text
     assert "habitloop_answers_learned_later_total" in metrics
     assert _learned_counts(db, settings, user_id) == _stored_counts(db, user_id)
+
+
+def test_finding_waiting_answers_reads_only_them(db: Database, settings: Settings) -> None:
+    user_id, plan = user_with_plan(db, settings, LibraryCache(), DAY)
+    _batch(db, settings, _answers(user_id, plan.items, 0))
+    with reads_of(db.engine, "feedback") as reads:
+        with db.transaction(write=False) as session:
+            waiting_answers(session)
+        catch_up_everyone(db, settings=settings, library_cache=LibraryCache())
+    assert len(reads) >= 3, reads
+    for statement, params in reads:
+        assert not scans_whole(db, "feedback", statement, params), statement

@@ -114,15 +114,20 @@ def items_answered(
     return found
 
 
-_PAIRS_ANSWERED = (
-    select(ITEMS.c.user_id, *REF_COLUMNS, *_ANSWER_COLUMNS)
-    .select_from(
-        ITEMS.outerjoin(
-            FEEDBACK,
-            and_(FEEDBACK.c.user_id == ITEMS.c.user_id, FEEDBACK.c.plan_item_id == ITEMS.c.item_id),
-        )
+_ITEMS_WITH_ANSWERS = select(ITEMS.c.user_id, *REF_COLUMNS, *_ANSWER_COLUMNS).select_from(
+    ITEMS.outerjoin(
+        FEEDBACK,
+        and_(FEEDBACK.c.user_id == ITEMS.c.user_id, FEEDBACK.c.plan_item_id == ITEMS.c.item_id),
     )
-    .where(tuple_(ITEMS.c.user_id, ITEMS.c.item_id).in_(bindparam("pairs", expanding=True)))
+)
+_PAIRS_ANSWERED = _ITEMS_WITH_ANSWERS.where(
+    tuple_(ITEMS.c.user_id, ITEMS.c.item_id).in_(bindparam("pairs", expanding=True))
+)
+# SQLite scans the whole table for a list of (user, item) pairs, but finds a list of users
+# times a list of items in the key; pairs no event named are left out after.
+_USERS_TIMES_ITEMS = _ITEMS_WITH_ANSWERS.where(
+    ITEMS.c.user_id.in_(bindparam("users", expanding=True)),
+    ITEMS.c.item_id.in_(bindparam("items", expanding=True)),
 )
 
 
@@ -134,7 +139,15 @@ def pairs_answered(
         return {}
     refs = len(REF_COLUMNS)
     found: dict[tuple[UUID, UUID], AnsweredItem] = {}
-    for row in session.connection().execute(_PAIRS_ANSWERED, {"pairs": list(pairs)}):
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        users, items = {u for u, _ in pairs}, {i for _, i in pairs}
+        rows = connection.execute(_USERS_TIMES_ITEMS, {"users": list(users), "items": list(items)})
+    else:
+        rows = connection.execute(_PAIRS_ANSWERED, {"pairs": list(pairs)})
+    for row in rows:
+        if (row[0], row[1]) not in pairs:
+            continue
         item = ItemRef(*row[1 : refs + 1])
         answer = Answer(*row[refs + 1 :]) if row[refs + 1] is not None else None
         found[(row[0], item.item_id)] = AnsweredItem(item, answer)

@@ -130,7 +130,7 @@ _LIBRARY_REVISION = (
 )
 _HAS_PENDING = (
     select(FEEDBACK.c.feedback_id)
-    .where(FEEDBACK.c.user_id == USERS.c.user_id, FEEDBACK.c.pending.is_(True))
+    .where(FEEDBACK.c.user_id == USERS.c.user_id, FEEDBACK.c.pending)
     .exists()
 )
 # Every plan and answer of a learning strategy starts here: the user, their profile and model
@@ -240,7 +240,7 @@ _PENDING = (
             and_(ITEMS.c.user_id == FEEDBACK.c.user_id, ITEMS.c.item_id == FEEDBACK.c.plan_item_id),
         )
     )
-    .where(FEEDBACK.c.user_id == bindparam("user_id"), FEEDBACK.c.pending.is_(True))
+    .where(FEEDBACK.c.user_id == bindparam("user_id"), FEEDBACK.c.pending)
     # The order the answers happened in, and those given at the same moment in the order of
     # their plan: the same on every replay.
     .order_by(
@@ -278,7 +278,7 @@ def mark_learned(session: Session, rows: list[dict[str, Any]]) -> None:
 
 _WAITING = (
     select(FEEDBACK.c.user_id)
-    .where(FEEDBACK.c.pending.is_(True))
+    .where(FEEDBACK.c.pending)
     .group_by(FEEDBACK.c.user_id)
     .order_by(FEEDBACK.c.user_id)
     .limit(bindparam("limit"))
@@ -290,7 +290,7 @@ def users_with_pending(session: Session, limit: int) -> list[UUID]:
     return list(session.connection().execute(_WAITING, {"limit": limit}).scalars())
 
 
-_COUNT_WAITING = select(func.count()).select_from(FEEDBACK).where(FEEDBACK.c.pending.is_(True))
+_COUNT_WAITING = select(func.count()).select_from(FEEDBACK).where(FEEDBACK.c.pending)
 
 
 def count_pending(session: Session) -> int:

@@ -35,12 +35,13 @@ class FeedbackRow(Timestamped, Base):
             ],
         ),
         # Done answers by task: was it ever done before a week; a user's counting days.
-        # The users with answers the learned state has not seen yet.
+        # The users with answers the learned state has not seen yet. Each predicate is the
+        # one a query on ``pending`` renders there, which the index is only used for.
         Index(
             "ix_feedback_pending",
             "user_id",
             postgresql_where=text("pending"),
-            sqlite_where=text("pending"),
+            sqlite_where=text("pending = 1"),
         ),
         Index(
             "ix_feedback_done",

@@ -25,7 +25,6 @@ depends_on: str | Sequence[str] | None = None
 
 JSON_DOC = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 DONE = "outcome IN ('completed', 'partial')"
-PENDING = "pending"
 
 
 def _drop_done_index() -> None:
@@ -52,12 +51,14 @@ def upgrade() -> None:
         )
         batch.alter_column("event", existing_type=JSON_DOC, nullable=True)
     _create_done_index()
+    # Each predicate is the one a query on ``pending`` renders there (SQLite has no boolean
+    # type): the planners use a partial index only for a query that names its predicate.
     op.create_index(
         "ix_feedback_pending",
         "feedback",
         ["user_id"],
-        postgresql_where=sa.text(PENDING),
-        sqlite_where=sa.text(PENDING),
+        postgresql_where=sa.text("pending"),
+        sqlite_where=sa.text("pending = 1"),
     )
 
 

@@ -1,0 +1,41 @@
+"""A batch reads its items and their answers through the tables' keys, never by scanning
+every plan item: the lookup costs the same with a year of plans as with a day."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+
+from habitloop.db import Database
+from habitloop.feedback.batch import record_batch
+from habitloop.feedback.schemas import BatchIn
+from habitloop.settings import Settings
+from habitloop.tasks.service import LibraryCache
+from tests.support.domain import user_with_plan
+from tests.support.query_plans import reads_of, scans_whole
+
+DAY = date(2026, 9, 7)
+
+
+def test_a_batch_finds_its_items_by_key(db: Database, settings: Settings) -> None:
+    cache = LibraryCache()
+    events = []
+    for _ in range(3):
+        user_id, plan = user_with_plan(db, settings, cache, DAY)
+        events += [
+            {"user_id": str(user_id), "plan_item_id": str(item.item_id), "status": "completed",
+             "occurred_at": f"{DAY.isoformat()}T20:00:00+00:00"}
+            for item in plan.items[:2]
+        ]  # fmt: skip
+    with reads_of(db.engine, "plan_items") as reads, db.transaction() as session:
+        out = record_batch(
+            session,
+            settings=settings,
+            library_cache=cache,
+            batch=BatchIn(events=events),
+            authorise=lambda _: None,
+            now=datetime.combine(DAY, time(21), UTC),
+        )
+    assert out.recorded == len(events)
+    assert reads, "the batch read no plan items"
+    for statement, params in reads:
+        assert not scans_whole(db, "plan_items", statement, params), statement
