@@ -13,6 +13,8 @@ trip: a transaction costs what it cost before, and its identity cannot outlive i
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, cast
@@ -32,15 +34,30 @@ WRITE_OPTION = "habitloop_write"
 MIGRATION_URL_OPTION = "habitloop_migration_url"
 
 
+def _use_wal(cursor: Any, patience_s: float) -> None:
+    """Switch the file to WAL (it stays so). Switching a new file needs a moment's exclusive
+    lock, and SQLite answers "database is locked" at once, without its busy wait, while
+    another process starting on the same file holds it: try again until ``patience_s``."""
+    if cursor.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+        return
+    deadline = time.monotonic() + patience_s
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+
+
 def _sqlite_hooks(engine: Engine, busy_timeout_ms: int) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        # The wait first: switching a new file to WAL needs a moment's lock that another
-        # process starting on the same file may hold.
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
-        cursor.execute("PRAGMA journal_mode=WAL")
+        _use_wal(cursor, busy_timeout_ms / 1000)
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
