@@ -78,40 +78,12 @@ def by_items(session: Session, user_id: UUID, item_ids: list[UUID]) -> dict[UUID
 
 
 _ANSWER_COLUMNS = [FEEDBACK.c[name] for name in Answer.__slots__]
-# A batch's items and their earlier answers, read together (an item has at most one answer).
-_ITEMS_ANSWERED = (
-    select(*REF_COLUMNS, *_ANSWER_COLUMNS)
-    .select_from(
-        ITEMS.outerjoin(
-            FEEDBACK,
-            and_(FEEDBACK.c.user_id == ITEMS.c.user_id, FEEDBACK.c.plan_item_id == ITEMS.c.item_id),
-        )
-    )
-    .where(
-        ITEMS.c.user_id == bindparam("user_id"),
-        ITEMS.c.item_id.in_(bindparam("item_ids", expanding=True)),
-    )
-)
 
 
 @dataclass(frozen=True, slots=True)
 class AnsweredItem:
     item: ItemRef
     answer: Answer | None
-
-
-def items_answered(
-    session: Session, user_id: UUID, item_ids: list[UUID]
-) -> dict[UUID, AnsweredItem]:
-    """The user's items among ``item_ids``, each with its answer if it has one."""
-    params = {"user_id": user_id, "item_ids": item_ids}
-    refs = len(REF_COLUMNS)
-    found: dict[UUID, AnsweredItem] = {}
-    for row in session.connection().execute(_ITEMS_ANSWERED, params):
-        item = ItemRef(*row[:refs])
-        answer = Answer(*row[refs:]) if row[refs] is not None else None
-        found[item.item_id] = AnsweredItem(item, answer)
-    return found
 
 
 _ITEMS_WITH_ANSWERS = select(ITEMS.c.user_id, *REF_COLUMNS, *_ANSWER_COLUMNS).select_from(
@@ -134,7 +106,8 @@ _USERS_TIMES_ITEMS = _ITEMS_WITH_ANSWERS.where(
 def pairs_answered(
     session: Session, pairs: Collection[tuple[UUID, UUID]]
 ) -> dict[tuple[UUID, UUID], AnsweredItem]:
-    """``items_answered`` for the (user, item) ``pairs`` of many users, in one query."""
+    """The (user, item) ``pairs`` that exist, each item with its answer if it has one, in one
+    query."""
     if not pairs:
         return {}
     refs = len(REF_COLUMNS)

@@ -76,21 +76,17 @@ class Recorder:
 
     def prefetch(self, events: list[FeedbackIn]) -> None:
         """Lock the events' users, in order of their ids, and read the items and earlier
-        answers of many events in one query per user. Two batches about some of the same
-        users then lock them in the same order and wait for each other, never deadlock."""
+        answers of all events in one query. Two batches about some of the same users then
+        lock them in the same order and wait for each other, never deadlock."""
         for user_id in sorted({event.user_id for event in events}):
             self._lock(user_id)
-        wanted: dict[UUID, list[UUID]] = {}
-        for event in events:
-            if event.plan_item_id is not None:
-                wanted.setdefault(event.user_id, []).append(event.plan_item_id)
-        for user_id, item_ids in wanted.items():
-            found = repo.items_answered(self.session, user_id, item_ids)
-            self._answering.setdefault(user_id, set()).update(item_ids)
-            for item_id in item_ids:
-                known = found.get(item_id)
-                self._items[(user_id, item_id)] = known.item if known else None
-                self._answers[(user_id, item_id)] = known.answer if known else None
+        pairs = {(e.user_id, e.plan_item_id) for e in events if e.plan_item_id is not None}
+        found = repo.pairs_answered(self.session, pairs)
+        for user_id, item_id in pairs:
+            known = found.get((user_id, item_id))
+            self._answering.setdefault(user_id, set()).add(item_id)
+            self._items[(user_id, item_id)] = known.item if known else None
+            self._answers[(user_id, item_id)] = known.answer if known else None
 
     def record(self, body: FeedbackIn, key: str | None, now: datetime) -> Recorded:
         """Write one answer. A repeat (same key, or same item and status with no new rating,

@@ -13,7 +13,6 @@ from uuid import UUID
 
 from sqlalchemy.orm import Session
 
-from habitloop.feedback import repository as repo
 from habitloop.feedback.repository import Answer
 from habitloop.feedback.schemas import FeedbackIn, FeedbackOut
 from habitloop.feedback.service import Recorder
@@ -35,17 +34,12 @@ class WaitingRecorder(Recorder):
         self._changed: set[UUID] = set()
 
     def prefetch(self, events: list[FeedbackIn]) -> None:
-        """The events' users and their items with earlier answers, two queries for all."""
+        """The events' users, then their items with earlier answers: two queries for all."""
         users = {event.user_id for event in events}
         self._users.update(users_repo.get_users(self.session, users - self._users.keys()))
         if self._library is None:
             self._library = self.library_cache.current(self.session)
-        pairs = {(e.user_id, e.plan_item_id) for e in events if e.plan_item_id is not None}
-        found = repo.pairs_answered(self.session, pairs)
-        for pair in pairs:
-            known = found.get(pair)
-            self._items[pair] = known.item if known else None
-            self._answers[pair] = known.answer if known else None
+        super().prefetch(events)
 
     def _user(self, user_id: UUID) -> User:
         if user_id not in self._users:

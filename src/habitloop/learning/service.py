@@ -277,8 +277,7 @@ def _save_one(session: Session, learning: Learning) -> tuple[dict[str, float], i
         repo.add_settled(session, learning.settled_rows)
         learning.settled_rows = []
     if learning.learned_rows:
-        repo.mark_learned(session, learning.learned_rows)
-        learning.learned_rows = []
+        save_learned(session, learning)
     user_id, profile = learning.user.user_id, learning.state.profile
     if learning.dirty:
         values = ProfileValues(
