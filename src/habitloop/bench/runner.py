@@ -41,10 +41,11 @@ from habitloop.bench.summaries import time_runs
 from habitloop.bench.wrk import THREADS, wrk_path
 from habitloop.core.vocab import Archetype
 from habitloop.settings import load_settings
+from habitloop.summaries.runs import DEFAULT_CHUNK
 
 Advance = Callable[[int], None]
 # As `habitloop summaries run` has them by default.
-SUMMARY_CHUNK = 10_000
+SUMMARY_CHUNK = DEFAULT_CHUNK
 SUMMARY_JOBS = min(os.cpu_count() or 1, 8)
 # A phase reports (name, total steps) and gets back the callback that counts its steps.
 PhaseStarter = Callable[[str, int], Advance]

@@ -29,6 +29,7 @@ from habitloop.core.summary import IsoWeek, last_full_week
 from habitloop.db import Database
 from habitloop.settings import Settings
 from habitloop.summaries import runs, service
+from habitloop.summaries.runs import DEFAULT_CHUNK
 
 app = typer.Typer(help="Weekly summaries: every user's ISO week, stored.", no_args_is_help=True)
 
@@ -95,7 +96,7 @@ def run(
     ] = "1/1",
     chunk: Annotated[
         int, typer.Option(min=1, help="Users per statement and transaction.")
-    ] = 10_000,
+    ] = DEFAULT_CHUNK,
     jobs: Annotated[
         int,
         typer.Option(
@@ -165,7 +166,7 @@ def measure(
     ] = "sqlite",
     users: Annotated[int, typer.Option(min=1, help="Users to seed.")] = 10_000,
     days: Annotated[int, typer.Option(min=8, help="Days of history per user.")] = 28,
-    chunk: Annotated[int, typer.Option(min=1, help="Users per statement.")] = 10_000,
+    chunk: Annotated[int, typer.Option(min=1, help="Users per statement.")] = DEFAULT_CHUNK,
     jobs: Annotated[int, typer.Option(min=1, max=64, help="Chunks at once.")] = DEFAULT_JOBS,
 ) -> None:
     """Seed a fresh database and time `summaries run` over every user, twice (the second

@@ -34,7 +34,6 @@ class FeedbackRow(Timestamped, Base):
                 "continue_preference",
             ],
         ),
-        # Done answers by task: was it ever done before a week; a user's counting days.
         # The users with answers the learned state has not seen yet. Each predicate is the
         # one a query on ``pending`` renders there, which the index is only used for.
         Index(
@@ -43,10 +42,19 @@ class FeedbackRow(Timestamped, Base):
             postgresql_where=text("pending"),
             sqlite_where=text("pending = 1"),
         ),
+        # Done answers by task: was it ever done before a week.
         Index(
             "ix_feedback_done",
             "user_id",
             "task_id",
+            "plan_date",
+            postgresql_where=text(DONE_ANSWER),
+            sqlite_where=text(DONE_ANSWER),
+        ),
+        # A user's counting days (their streaks), in order.
+        Index(
+            "ix_feedback_done_days",
+            "user_id",
             "plan_date",
             postgresql_where=text(DONE_ANSWER),
             sqlite_where=text(DONE_ANSWER),

@@ -22,7 +22,13 @@ class PlanItemRow(Base):
             name="fk_plan_items_plan",
         ),
         Index("ix_plan_items_user_id_plan_id", "user_id", "plan_id"),
-        Index("ix_plan_items_user_id_plan_date", "user_id", "plan_date"),
+        # The columns a week's items are counted by ride along (``summaries``).
+        Index(
+            "ix_plan_items_user_id_plan_date",
+            "user_id",
+            "plan_date",
+            postgresql_include=["item_id", "task_id", "category", "variation_group", "active"],
+        ),
     )
 
     user_id: Mapped[UUID] = mapped_column(primary_key=True)

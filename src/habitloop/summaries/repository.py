@@ -28,7 +28,10 @@ from habitloop.core.summary import (
 )
 from habitloop.core.vocab import Category, Phase
 from habitloop.summaries.statement import (
+    CATEGORY_FIELDS,
+    DAY_FIELDS,
     SUMMARIES,
+    TASK_FIELDS,
     USERS,
     bound_parameters,
     scheduled_bounds,
@@ -106,16 +109,23 @@ def _phase(entry: dict[str, Any]) -> PhaseStanding:
     )
 
 
+def _entries(raw: list[Any], fields: tuple[str, ...]) -> list[dict[str, Any]]:
+    # Arrays of values in the order ``fields`` names them; objects in summaries stored by
+    # earlier versions.
+    return [dict(zip(fields, e, strict=True)) if isinstance(e, list) else e for e in raw]
+
+
 def figures_of(week: IsoWeek, raw: Any) -> WeekFigures:
     """The ``figures`` document, as the statement builds it, in the core's terms."""
     doc = _document(raw)
     before = doc["previous"]
+    days = _entries(doc["days"], DAY_FIELDS)
     return WeekFigures(
         week=week,
-        days=tuple(DayCount(_day(d["day"]), d["s"], d["c"], d["p"]) for d in doc["days"]),
+        days=tuple(DayCount(_day(d["day"]), d["s"], d["c"], d["p"]) for d in days),
         previous=Totals(before["s"], before["c"], before["p"]),
-        categories=tuple(_category(c) for c in doc["categories"]),
-        tasks=tuple(_task(t) for t in doc["tasks"]),
+        categories=tuple(_category(c) for c in _entries(doc["categories"], CATEGORY_FIELDS)),
+        tasks=tuple(_task(t) for t in _entries(doc["tasks"], TASK_FIELDS)),
         done_days=tuple(_day(d) for d in doc["done_days"]),
         phase=_phase(doc["phase"]),
     )

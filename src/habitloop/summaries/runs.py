@@ -14,6 +14,10 @@ from habitloop.db import Database
 from habitloop.settings import Settings
 from habitloop.summaries import service
 
+# Users per chunk. A chunk's aggregates and joins then fit the processor's caches; much smaller
+# chunks pay more for planning each statement (about 9 ms) than they save.
+DEFAULT_CHUNK = 500
+
 
 @dataclass(frozen=True, slots=True)
 class Chunk:

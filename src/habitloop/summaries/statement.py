@@ -5,9 +5,11 @@ The two weeks' plan items are joined with their answers once; from them, counts 
 day (the week's days, and summed, the week before) and per user and task (the tasks the summary
 names, and summed, its categories). With the counting days of streaks and the users' phases
 they are joined per user into one row: its totals and a ``figures`` document (read back by
-``repository.figures_of``). ``select_figures`` is the aggregate; ``store_figures`` inserts it
-into ``weekly_summaries``, and where a row for the (user, week) exists replaces it only when
-the figures differ, so that recomputing an unchanged week writes nothing.
+``repository.figures_of``), whose days, categories and tasks are arrays of values in the order
+``DAY_FIELDS``, ``CATEGORY_FIELDS`` and ``TASK_FIELDS`` name them: cheaper to build for every
+user than objects repeating their keys. ``select_figures`` is the aggregate; ``store_figures``
+inserts it into ``weekly_summaries``, and where a row for the (user, week) exists replaces it
+only when the figures differ, so that recomputing an unchanged week writes nothing.
 
 The week's bounds are SQL expressions: bound parameters for a run (``week_start``,
 ``week_end``, ``previous_start``, ``history_start``), or, for the job ``pg_cron`` runs, the
@@ -32,7 +34,6 @@ from sqlalchemy import (
     bindparam,
     case,
     cast,
-    distinct,
     func,
     literal_column,
     or_,
@@ -43,7 +44,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from habitloop.core.summary import TOP_TASKS
 from habitloop.db.collation import codepoint_order
-from habitloop.db.json_sql import document, json_array_agg, json_object
+from habitloop.db.json_sql import document, json_array, json_array_agg, json_object
 from habitloop.models import (
     FeedbackRow,
     PlanItemRow,
@@ -62,6 +63,13 @@ SUMMARIES = table_of(WeeklySummaryRow)
 TASKS = table_of(TaskRow)
 
 DONE = ("completed", "partial")
+CATEGORY_COUNTS = ("s", "c", "p", "k", "r", "rs", "ky", "km", "kn")
+# The values of a day, a category and a task in the document, in order.
+DAY_FIELDS = ("day", "s", "c", "p")
+CATEGORY_FIELDS = ("category", "v", *CATEGORY_COUNTS)
+TASK_FIELDS = ("task_id", "name", "category", "s", "c", "p", "new")
+DAY_COLUMNS = {"day": "plan_date"}
+TASK_COLUMNS = {"new": "n"}
 
 
 @dataclass(frozen=True)
@@ -102,16 +110,24 @@ def _in_range(column: ColumnElement[Any], ranged: bool) -> ColumnElement[bool]:
 
 
 def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+    return _int(func.coalesce(func.sum(case((condition, 1), else_=0)), 0))
+
+
+def _int(value: ColumnElement[Any]) -> ColumnElement[int]:
+    # Counts kept as integers: PostgreSQL adds up bigints as numeric, several times slower
+    # when a count is summed again.
+    return cast(value, Integer)
 
 
 def _week_items(bounds: Bounds, ranged: bool) -> CTE:
     """The active items of the week and the week before, each with its answer, if any."""
     # An answer has its item's date: bounding both lets the join read two weeks of answers,
-    # not the users' whole history.
+    # not the users' whole history; and the range again on the answers' side reads only the
+    # chunk's own users' answers.
     answer = and_(
         FEEDBACK.c.user_id == ITEMS.c.user_id,
         FEEDBACK.c.plan_item_id == ITEMS.c.item_id,
+        _in_range(FEEDBACK.c.user_id, ranged),
         FEEDBACK.c.plan_date >= bounds.previous_start,
         FEEDBACK.c.plan_date <= bounds.end,
     )
@@ -144,7 +160,7 @@ def _per_day(items: CTE) -> CTE:
         select(
             i.user_id,
             i.plan_date,
-            func.count().label("s"),
+            _int(func.count()).label("s"),
             _count_if(i.outcome == "completed").label("c"),
             _count_if(i.outcome == "partial").label("p"),
         )
@@ -157,7 +173,7 @@ def _days(per_day: CTE, bounds: Bounds) -> CTE:
     d = per_day.c
     week = select(per_day).where(d.plan_date >= bounds.start).order_by(d.user_id, d.plan_date)
     days = week.subquery("week_day")
-    entry = json_object("day", days.c.plan_date, "s", days.c.s, "c", days.c.c, "p", days.c.p)
+    entry = json_array(*(days.c[DAY_COLUMNS.get(name, name)] for name in DAY_FIELDS))
     return (
         select(
             days.c.user_id,
@@ -186,53 +202,66 @@ def _previous(per_day: CTE, bounds: Bounds) -> CTE:
     )
 
 
-CATEGORY_COUNTS = ("s", "c", "p", "k", "r", "rs", "ky", "km", "kn")
-
-
 def _per_task(items: CTE, bounds: Bounds) -> CTE:
-    """The week's counts per user and task: the tasks' figures, and summed, the categories'."""
+    """The week's items scheduled, completed and partly done per user and task."""
     i = items.c
     return (
         select(
             i.user_id,
             i.task_id,
             i.category,
-            i.variation_group,
-            func.count().label("s"),
+            _int(func.count()).label("s"),
             _count_if(i.outcome == "completed").label("c"),
             _count_if(i.outcome == "partial").label("p"),
-            _count_if(i.outcome == "skipped").label("k"),
-            func.count(i.satisfaction_rating).label("r"),
-            func.coalesce(func.sum(i.satisfaction_rating), 0).label("rs"),
-            _count_if(i.continue_preference == "yes").label("ky"),
-            _count_if(i.continue_preference == "maybe").label("km"),
-            _count_if(i.continue_preference == "no").label("kn"),
         )
         .where(i.plan_date >= bounds.start)
-        .group_by(i.user_id, i.task_id, i.category, i.variation_group)
+        .group_by(i.user_id, i.task_id, i.category)
         .cte("week_tasks")
     )
 
 
-def _categories(per_task: CTE) -> CTE:
-    t = per_task.c
+def _total(column: ColumnElement[Any]) -> ColumnElement[int]:
+    return _int(func.sum(column))
+
+
+def _categories(items: CTE, bounds: Bounds) -> CTE:
+    """The week's counts per user and category, and its variation groups: counted per group,
+    then summed per category, where each group is a row. Both steps hash their groups;
+    counting distinct groups would sort every item of the chunk first."""
+    i = items.c
+    counts = {
+        "s": _int(func.count()),
+        "c": _count_if(i.outcome == "completed"),
+        "p": _count_if(i.outcome == "partial"),
+        "k": _count_if(i.outcome == "skipped"),
+        "r": _int(func.count(i.satisfaction_rating)),
+        "rs": _int(func.coalesce(func.sum(i.satisfaction_rating), 0)),
+        "ky": _count_if(i.continue_preference == "yes"),
+        "km": _count_if(i.continue_preference == "maybe"),
+        "kn": _count_if(i.continue_preference == "no"),
+    }
+    per_group = (
+        select(i.user_id, i.category, *(counts[key].label(key) for key in CATEGORY_COUNTS))
+        .where(i.plan_date >= bounds.start)
+        .group_by(i.user_id, i.category, i.variation_group)
+        .subquery("per_group")
+    )
+    g = per_group.c
     per_category = (
         select(
-            t.user_id,
-            t.category,
-            *(func.sum(t[key]).label(key) for key in CATEGORY_COUNTS),
-            func.count(distinct(t.variation_group)).label("v"),
+            g.user_id,
+            g.category,
+            *(_total(g[key]).label(key) for key in CATEGORY_COUNTS),
+            func.count().label("v"),
         )
-        .group_by(t.user_id, t.category)
-        .order_by(t.user_id, t.category)
+        .group_by(g.user_id, g.category)
+        .order_by(g.user_id, g.category)
         .subquery("per_category")
     )
     c = per_category.c
-    pairs: list[Any] = ["category", c.category, "v", c.v]
-    for key in CATEGORY_COUNTS:
-        pairs += [key, c[key]]
+    entry = json_array(*(c[name] for name in CATEGORY_FIELDS))
     return (
-        select(c.user_id, json_array_agg(json_object(*pairs), c.category).label("doc"))
+        select(c.user_id, json_array_agg(entry, c.category).label("doc"))
         .group_by(c.user_id)
         .cte("week_categories")
     )
@@ -257,10 +286,13 @@ def _tasks(per_task: CTE, bounds: Bounds) -> CTE:
     )
     new = case((first_done >= bounds.start, 1), else_=0)
     # Names are the library's: read once per task of the week, not carried through its items.
+    # A task not done this week is neither among the most completed (ranked behind every
+    # completed one) nor new: it is neither ranked nor probed.
     ranked = (
         select(t.user_id, t.task_id, task.name, t.category, t.s, t.c, t.p)
         .add_columns(new.label("n"), rank.label("k"))
         .select_from(per_task.join(TASKS, task.id == t.task_id))
+        .where(t.c + t.p > 0)
         .subquery("ranked")
     )
     g = ranked.c
@@ -271,10 +303,7 @@ def _tasks(per_task: CTE, bounds: Bounds) -> CTE:
         .subquery("named")
     )
     n = named.c
-    entry = json_object(
-        "task_id", n.task_id, "name", n.name, "category", n.category, "s", n.s, "c", n.c,
-        "p", n.p, "new", n.n,
-    )  # fmt: skip
+    entry = json_array(*(n[TASK_COLUMNS.get(name, name)] for name in TASK_FIELDS))
     return (
         select(n.user_id, json_array_agg(entry, n.task_id).label("doc"))
         .group_by(n.user_id)
@@ -315,7 +344,7 @@ def select_figures(bounds: Bounds, *, ranged: bool) -> Select[Any]:
     items = _week_items(bounds, ranged)
     per_day, per_task = _per_day(items), _per_task(items, bounds)
     days, before = _days(per_day, bounds), _previous(per_day, bounds)
-    categories, tasks = _categories(per_task), _tasks(per_task, bounds)
+    categories, tasks = _categories(items, bounds), _tasks(per_task, bounds)
     done = _done_days(bounds, ranged)
     u, profile = USERS.c, PROFILES.c
     in_phase = func.coalesce(profile.completions, 0) - u.phase_completions
