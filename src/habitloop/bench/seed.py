@@ -67,6 +67,10 @@ def bulk_connection(url: str, *, analyse: bool = False, alone: bool = True) -> I
         if engine.dialect.name == "sqlite":
             with engine.connect() as connection:
                 connection.exec_driver_sql("PRAGMA journal_mode=WAL")
+                if not alone:
+                    # The load went through the WAL: copied into the database now, not by
+                    # the checkpoints of the service's next commits.
+                    connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
             _flush(engine.url.database)
         if analyse and engine.dialect.name == "postgresql":
             with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
