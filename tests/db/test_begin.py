@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
 
-from habitloop.db import Identity, create_db_engine
+from habitloop.db import Database, Identity, create_db_engine
 from habitloop.db.identity import IDENTITY_OPTION
 from tests.conftest import SERVICE_LOGIN, make_settings
 from tests.support.postgres import PostgresCluster
@@ -67,3 +67,22 @@ def test_a_connection_lost_at_begin_is_a_lost_connection(
         connection.execution_options(**identity).begin()
     assert lost.value.connection_invalidated
     connection.close()
+
+
+def test_a_read_transaction_reads_one_snapshot(pg_engine: Engine, cluster: PostgresCluster) -> None:
+    """A read sees nothing committed after its first statement (a use case that reads a
+    user's state and then the answers waiting for it sees them as of one moment); a write
+    transaction keeps PostgreSQL's default, each statement reading the latest."""
+    with psycopg.connect(cluster.dsn("habitloop_begin"), autocommit=True) as admin:
+        admin.execute("CREATE TABLE counted (n int)")
+        admin.execute("GRANT SELECT ON counted TO PUBLIC")
+        db = Database(pg_engine)
+        count = text("SELECT count(*) FROM counted")
+        seen = {}
+        for write in (False, True):
+            with db.transaction(write=write, identity=None) as session:
+                level = session.execute(text(NOW)).one()[1]
+                before = session.execute(count).scalar_one()
+                admin.execute("INSERT INTO counted VALUES (1)")
+                seen[write] = (level, session.execute(count).scalar_one() - before)
+    assert seen == {False: ("repeatable read", 0), True: ("read committed", 1)}

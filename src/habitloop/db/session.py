@@ -34,7 +34,7 @@ class Database:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
-        self._read = sessionmaker(engine, expire_on_commit=False, autoflush=False)
+        self._read = sessionmaker(_reading(engine), expire_on_commit=False, autoflush=False)
         self._write = sessionmaker(
             engine.execution_options(**{WRITE_OPTION: True}),
             expire_on_commit=False,
@@ -73,6 +73,17 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _reading(engine: Engine) -> Engine:
+    """The engine read transactions use. On PostgreSQL each reads one snapshot throughout
+    (REPEATABLE READ): at the default READ COMMITTED every statement sees what has committed
+    since the last, and a read that loads a user's learned state and then the answers waiting
+    for it could see an answer the learner has since learned, and changed again, on top of a
+    state from before. SQLite's read transactions already keep their first snapshot."""
+    if engine.dialect.name != "postgresql":
+        return engine
+    return engine.execution_options(isolation_level="REPEATABLE READ")
 
 
 def _connections(engine: Engine) -> int:
