@@ -68,8 +68,6 @@ CATEGORY_COUNTS = ("s", "c", "p", "k", "r", "rs", "ky", "km", "kn")
 DAY_FIELDS = ("day", "s", "c", "p")
 CATEGORY_FIELDS = ("category", "v", *CATEGORY_COUNTS)
 TASK_FIELDS = ("task_id", "name", "category", "s", "c", "p", "new")
-DAY_COLUMNS = {"day": "plan_date"}
-TASK_COLUMNS = {"new": "n"}
 
 
 @dataclass(frozen=True)
@@ -114,16 +112,14 @@ def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
 
 
 def _int(value: ColumnElement[Any]) -> ColumnElement[int]:
-    # Counts kept as integers: PostgreSQL adds up bigints as numeric, several times slower
-    # when a count is summed again.
+    # PostgreSQL adds up bigints as numeric, several times slower when summed again.
     return cast(value, Integer)
 
 
 def _week_items(bounds: Bounds, ranged: bool) -> CTE:
     """The active items of the week and the week before, each with its answer, if any."""
-    # An answer has its item's date: bounding both lets the join read two weeks of answers,
-    # not the users' whole history; and the range again on the answers' side reads only the
-    # chunk's own users' answers.
+    # An answer has its item's date: bounding both (and the range, on both sides) reads two
+    # weeks of the chunk's own users' answers, not every user's whole history.
     answer = and_(
         FEEDBACK.c.user_id == ITEMS.c.user_id,
         FEEDBACK.c.plan_item_id == ITEMS.c.item_id,
@@ -173,7 +169,7 @@ def _days(per_day: CTE, bounds: Bounds) -> CTE:
     d = per_day.c
     week = select(per_day).where(d.plan_date >= bounds.start).order_by(d.user_id, d.plan_date)
     days = week.subquery("week_day")
-    entry = json_array(*(days.c[DAY_COLUMNS.get(name, name)] for name in DAY_FIELDS))
+    entry = json_array(days.c.plan_date, days.c.s, days.c.c, days.c.p)  # DAY_FIELDS
     return (
         select(
             days.c.user_id,
@@ -286,8 +282,8 @@ def _tasks(per_task: CTE, bounds: Bounds) -> CTE:
     )
     new = case((first_done >= bounds.start, 1), else_=0)
     # Names are the library's: read once per task of the week, not carried through its items.
-    # A task not done this week is neither among the most completed (ranked behind every
-    # completed one) nor new: it is neither ranked nor probed.
+    # A task not done this week can be neither top (it ranks behind every completed one) nor
+    # new: it is not ranked, nor probed.
     ranked = (
         select(t.user_id, t.task_id, task.name, t.category, t.s, t.c, t.p)
         .add_columns(new.label("n"), rank.label("k"))
@@ -303,7 +299,7 @@ def _tasks(per_task: CTE, bounds: Bounds) -> CTE:
         .subquery("named")
     )
     n = named.c
-    entry = json_array(*(n[TASK_COLUMNS.get(name, name)] for name in TASK_FIELDS))
+    entry = json_array(n.task_id, n.name, n.category, n.s, n.c, n.p, n.n)  # TASK_FIELDS
     return (
         select(n.user_id, json_array_agg(entry, n.task_id).label("doc"))
         .group_by(n.user_id)
