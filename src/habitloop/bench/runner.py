@@ -41,12 +41,9 @@ from habitloop.bench.summaries import time_runs
 from habitloop.bench.wrk import THREADS, wrk_path
 from habitloop.core.vocab import Archetype
 from habitloop.settings import load_settings
-from habitloop.summaries.runs import DEFAULT_CHUNK
+from habitloop.summaries.runs import DEFAULT_CHUNK, DEFAULT_JOBS
 
 Advance = Callable[[int], None]
-# As `habitloop summaries run` has them by default.
-SUMMARY_CHUNK = DEFAULT_CHUNK
-SUMMARY_JOBS = min(os.cpu_count() or 1, 8)
 # A phase reports (name, total steps) and gets back the callback that counts its steps.
 PhaseStarter = Callable[[str, int], Advance]
 
@@ -131,7 +128,7 @@ def _backend(results: Results, clock: _Clock, backend: str, secret: str, work: P
             without_row_security(url)
         # Before the load runs, which add plans and answers of their own.
         with clock.phase(f"summaries {backend}", 2):
-            timing = time_runs(settings, backend, seeded.today, SUMMARY_CHUNK, SUMMARY_JOBS)
+            timing = time_runs(settings, backend, seeded.today, DEFAULT_CHUNK, DEFAULT_JOBS)
         results.summaries.append(timing)
         if not config.scenarios:
             return

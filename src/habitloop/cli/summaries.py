@@ -4,7 +4,6 @@ same statement every week."""
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import UTC, datetime
 from time import perf_counter
@@ -29,13 +28,11 @@ from habitloop.core.summary import IsoWeek, last_full_week
 from habitloop.db import Database
 from habitloop.settings import Settings
 from habitloop.summaries import runs, service
-from habitloop.summaries.runs import DEFAULT_CHUNK
+from habitloop.summaries.runs import DEFAULT_CHUNK, DEFAULT_JOBS
 
 app = typer.Typer(help="Weekly summaries: every user's ISO week, stored.", no_args_is_help=True)
 
 DEFAULT_CRON = "0 13 * * 1"
-# A chunk keeps one core busy in the database: as many at once as there are cores.
-DEFAULT_JOBS = min(os.cpu_count() or 1, 8)
 _PART = re.compile(r"([0-9]+)/([0-9]+)")
 
 

@@ -2,14 +2,15 @@
 ids (or for all of them, as the scheduled job runs it).
 
 The two weeks' plan items are joined with their answers once; from them, counts per user and
-day (the week's days, and summed, the week before) and per user and task (the tasks the summary
-names, and summed, its categories). With the counting days of streaks and the users' phases
-they are joined per user into one row: its totals and a ``figures`` document (read back by
-``repository.figures_of``), whose days, categories and tasks are arrays of values in the order
-``DAY_FIELDS``, ``CATEGORY_FIELDS`` and ``TASK_FIELDS`` name them: cheaper to build for every
-user than objects repeating their keys. ``select_figures`` is the aggregate; ``store_figures``
-inserts it into ``weekly_summaries``, and where a row for the (user, week) exists replaces it
-only when the figures differ, so that recomputing an unchanged week writes nothing.
+day (the week's days, and summed, the week before), per user and task (the tasks the summary
+names) and per user and category (counted per variation group, then summed). With the counting
+days of streaks and the users' phases they are joined per user into one row: its totals and a
+``figures`` document (read back by ``repository.figures_of``), whose days, categories and tasks
+are arrays of values in the order ``DAY_FIELDS``, ``CATEGORY_FIELDS`` and ``TASK_FIELDS`` name
+them: cheaper to build for every user than objects repeating their keys. ``select_figures`` is
+the aggregate; ``store_figures`` inserts it into ``weekly_summaries``, and where a row for the
+(user, week) exists replaces it only when the figures differ, so that recomputing an unchanged
+week writes nothing.
 
 The week's bounds are SQL expressions: bound parameters for a run (``week_start``,
 ``week_end``, ``previous_start``, ``history_start``), or, for the job ``pg_cron`` runs, the
