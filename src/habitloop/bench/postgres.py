@@ -26,8 +26,16 @@ SUPERUSER = "postgres"
 # workers' full pools beside the loaders.
 SERVER_OPTIONS = (
     "-c synchronous_commit=off -c full_page_writes=off -c max_connections=120 "
-    "-c shared_buffers=1GB -c max_wal_size=16GB -c checkpoint_timeout=30min"
+    "-c max_wal_size=16GB -c checkpoint_timeout=30min"
 )
+
+
+def shared_buffers_mb() -> int:
+    """A quarter of the machine's memory (PostgreSQL's usual start for a server of its own;
+    at least its 128 MB default), so that a database the size of the benchmark's stays in
+    the server's cache as a production one's working set would."""
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    return max(128, total // 4 // 2**20)
 
 
 class PostgresMissing(RuntimeError):
@@ -101,7 +109,7 @@ def postgres_server() -> Iterator[str]:
             startparams="-w",
             dbname="habitloop_bench",
             user=SUPERUSER,
-            postgres_options=SERVER_OPTIONS,
+            postgres_options=f"{SERVER_OPTIONS} -c shared_buffers={shared_buffers_mb()}MB",
             timeout=120,
         )
         executor.start()

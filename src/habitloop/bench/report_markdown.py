@@ -22,7 +22,8 @@ NOTES = (
     "Batches are recorded at once and learned from later by the workers' learner: learned "
     "after s is how long after the run it took until no answer waited, and answers learned/s "
     "counts that time too ('> N': not within N seconds).",
-    "PostgreSQL is a throwaway local server (fsync and synchronous_commit off); SQLite runs in "
+    "PostgreSQL is a throwaway local server (fsync and synchronous_commit off, shared_buffers "
+    "{shared_buffers} MB: a quarter of the machine's memory); SQLite runs in "
     "WAL mode with synchronous=NORMAL, as the service configures it.",
 )
 
@@ -186,7 +187,14 @@ def to_markdown(data: dict[str, Any]) -> str:
         f"{config['duration']:g} s at {', '.join(map(str, config['connections']))} connections "
         f"with {', '.join(map(str, config['workers']))} worker(s).", "",
     ]  # fmt: skip
-    notes = [n.format(threads=machine["wrk_threads"], cores=machine["cores"]) for n in NOTES]
+    notes = [
+        n.format(
+            threads=machine["wrk_threads"],
+            cores=machine["cores"],
+            shared_buffers=f"{machine['postgres_shared_buffers_mb']:,}",
+        )
+        for n in NOTES
+    ]
     lines += [f"- {n}" for n in notes] + [""]
     if data["http"]:
         lines += [

@@ -31,6 +31,7 @@ from habitloop.bench.postgres import (
     create_database,
     find_bindir,
     postgres_server,
+    shared_buffers_mb,
     without_row_security,
 )
 from habitloop.bench.profile import Profile, py_spy
@@ -197,4 +198,5 @@ def _machine() -> dict[str, Any]:
         "platform": platform.platform(),
         "python": platform.python_version(),
         "wrk_threads": THREADS,
+        "postgres_shared_buffers_mb": shared_buffers_mb(),
     }
