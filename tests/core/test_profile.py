@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from habitloop.core.blocks import block_for
-from habitloop.core.library import Library, Task, load_library_file
+from habitloop.core.library import Library, load_library_file
 from habitloop.core.profile import (
     ARCHETYPE_TOLERANCE,
     DAYS_KEPT,
@@ -34,7 +34,6 @@ from habitloop.core.profile_view import (
     friction_level,
     friction_score,
     observed_days,
-    task_estimate,
     view,
 )
 from habitloop.core.vocab import (
@@ -395,33 +394,6 @@ def test_tried_and_task_stats() -> None:
     assert seen.tried == {TASK_IDS[0], TASK_IDS[3]} and seen.unique_tasks_tried == 2
     assert seen.task_stats[TASK_IDS[0]] == TaskStats(1.0, 0.5, 1, 4, 0)
     assert seen.task_stats[TASK_IDS[2]] == TaskStats(0.5, 0.0, 0, 0, 0)
-
-
-def test_task_estimate_shrinks_the_task_rate_toward_category_and_tags() -> None:
-    task = next(t for t in LIBRARY.by_category[Category.MOVEMENT] if t.tags)
-    tag = task.tags[0]
-    blank = view(new_profile(PRIORS), TODAY)
-    assert task_estimate(blank, task) == pytest.approx(0.5)
-
-    def on(t: Task, outcome: Outcome, tags: tuple[str, ...]) -> FeedbackEvent:
-        return FeedbackEvent(
-            t.id, t.category, TimeBlock.MORNING, t.difficulty, 5, tags, TODAY, outcome
-        )
-
-    other = uuid.UUID(int=999)
-    seen = view(
-        fold(
-            [
-                on(task, Outcome.COMPLETED, (tag,)),
-                replace(on(task, Outcome.SKIPPED, (tag,)), task_id=other),
-            ]
-        ),
-        TODAY,
-    )
-    prior = (seen.category_affinity[task.category] + seen.tag_affinity[tag]) / 2
-    assert prior == pytest.approx(0.5)
-    assert task_estimate(seen, task) == pytest.approx((2 * prior + 1) / 3)
-    assert task_estimate(seen, task, prior_strength=8.0) == pytest.approx((8 * prior + 1) / 9)
 
 
 # ---- difficulty and variety ------------------------------------------------------------------

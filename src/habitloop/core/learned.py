@@ -30,6 +30,7 @@ from habitloop.core.completion_model import (
     reward,
     update,
 )
+from habitloop.core.estimates import Estimates
 from habitloop.core.library import Task
 from habitloop.core.profile import FeedbackEvent, Profile, apply
 from habitloop.core.profile_view import (
@@ -73,9 +74,9 @@ class Observation:
 @dataclass(frozen=True, eq=False)
 class Learned:
     """A user's profile and, when kept, their completion model with its prior. A value:
-    ``learn`` returns a new one. What is derived for a day (the profile's view, the model
-    relaxed to the day, posterior draws) is remembered per instance, as a plan asks for it
-    once per slot."""
+    ``learn`` returns a new one. What is derived for a day (the profile's view or estimates,
+    the model relaxed to the day, posterior draws) is remembered per instance, as a plan asks
+    for it once per slot."""
 
     profile: Profile
     half_life_days: float
@@ -84,6 +85,7 @@ class Learned:
     model: Model | None = None
     effects: TaskEffects | None = None
     _views: dict[date, ProfileView] = field(default_factory=dict, init=False, repr=False)
+    _estimates: dict[date, Estimates] = field(default_factory=dict, init=False, repr=False)
     _models: dict[date, Model] = field(default_factory=dict, init=False, repr=False)
     _draws: dict[tuple[date, int, int, float], NDArray[np.float64]] = field(
         default_factory=dict, init=False, repr=False
@@ -96,6 +98,12 @@ class Learned:
         if day not in self._views:
             self._views[day] = view(self.profile, day)
         return self._views[day]
+
+    def estimates(self, day: date) -> Estimates:
+        """What a plan scores candidates with on ``day`` (the parts of ``view`` it needs)."""
+        if day not in self._estimates:
+            self._estimates[day] = Estimates(self.profile, day)
+        return self._estimates[day]
 
     def model_on(self, day: date) -> Model:
         """The model (the prior until the user's own starts) with its precision relaxed to

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from uuid import UUID
 
-from habitloop.core.library import Task
 from habitloop.core.profile import (
     CONFIDENCE_SCALE,
     CONSISTENCY_DAYS,
@@ -33,10 +32,10 @@ from habitloop.core.profile import (
     PRIOR_STRENGTH,
     RATE_DAYS,
     STREAK_MAX_GAP_DAYS,
-    TASK_PRIOR_STRENGTH,
     TOLERANCE_PRIOR_WEIGHT,
     Decayed,
     Profile,
+    TaskRecord,
     decay_factor,
 )
 from habitloop.core.vocab import Category, Outcome, TimeBlock
@@ -140,12 +139,12 @@ def streaks(days: list[date], today: date) -> tuple[int, int]:
     return current, max(length for _, length in chains)
 
 
-def _smoothed(acc: Decayed | None, prior: float, valued: Valuation) -> float:
+def smoothed(acc: Decayed | None, prior: float, valued: Valuation) -> float:
     amount, weight = valued(acc or Decayed())
     return min(max((PRIOR_STRENGTH * prior + amount) / (PRIOR_STRENGTH + weight), 0.0), 1.0)
 
 
-def _favourite(stats: TaskStats) -> bool:
+def is_favourite(stats: TaskStats) -> bool:
     if stats.completions < FAVOURITE_MIN_COMPLETIONS or stats.trials <= 0:
         return False
     rate = stats.successes / stats.trials
@@ -154,25 +153,25 @@ def _favourite(stats: TaskStats) -> bool:
     return score >= FAVOURITE_AT - EPS
 
 
-def _category_affinity(profile: Profile, valued: Valuation) -> dict[Category, float]:
+def category_affinity(profile: Profile, valued: Valuation) -> dict[Category, float]:
     # Every category gets a value, so a plan can rank one the user has never answered about.
     priors = profile.priors.category
     return {
-        c: _smoothed(profile.categories.get(c), priors.get(c, NEUTRAL_PRIOR), valued)
+        c: smoothed(profile.categories.get(c), priors.get(c, NEUTRAL_PRIOR), valued)
         for c in Category
     }
 
 
-def _time_of_day(profile: Profile, valued: Valuation) -> dict[TimeBlock, float]:
-    return {b: _smoothed(profile.time_blocks.get(b), NEUTRAL_PRIOR, valued) for b in TimeBlock}
+def time_of_day(profile: Profile, valued: Valuation) -> dict[TimeBlock, float]:
+    return {b: smoothed(profile.time_blocks.get(b), NEUTRAL_PRIOR, valued) for b in TimeBlock}
 
 
 def _tag_affinity(profile: Profile, valued: Valuation) -> dict[str, float]:
     # Only tags seen in answers: an unseen tag adds nothing to a task's estimate.
-    return {t: _smoothed(acc, NEUTRAL_PRIOR, valued) for t, acc in profile.tags.items()}
+    return {t: smoothed(acc, NEUTRAL_PRIOR, valued) for t, acc in profile.tags.items()}
 
 
-def _difficulty_tolerance(profile: Profile, valued: Valuation) -> float:
+def difficulty_tolerance(profile: Profile, valued: Valuation) -> float:
     # Its own prior weight and range (0..MAX_LEVEL): a level, not a rate like the affinities.
     amount, weight = valued(profile.difficulty)
     tolerance = (TOLERANCE_PRIOR_WEIGHT * profile.priors.difficulty_tolerance + amount) / (
@@ -183,8 +182,8 @@ def _difficulty_tolerance(profile: Profile, valued: Valuation) -> float:
 
 def _variety_seeking(profile: Profile, valued: Valuation) -> float:
     # 0.5 is indifference; above it new tasks go better than repeats.
-    r_new = _smoothed(profile.new_tasks, NEUTRAL_PRIOR, valued)
-    variety = 0.5 + (r_new - _smoothed(profile.repeat_tasks, NEUTRAL_PRIOR, valued)) / 2
+    r_new = smoothed(profile.new_tasks, NEUTRAL_PRIOR, valued)
+    variety = 0.5 + (r_new - smoothed(profile.repeat_tasks, NEUTRAL_PRIOR, valued)) / 2
     return min(max(variety, 0.0), 1.0)
 
 
@@ -201,54 +200,56 @@ def _consistency(counting: list[date], today: date) -> float:
     return sum(1 for d in counting if d >= fortnight) / CONSISTENCY_DAYS
 
 
-def _friction(profile: Profile) -> dict[Category, float]:
+def friction(profile: Profile) -> dict[Category, float]:
     # A category nobody rated or answered the keep question for has no friction, not zero.
-    friction: dict[Category, float] = {}
+    scores: dict[Category, float] = {}
     for category, voice in profile.voices.items():
         answers = voice.yes + voice.maybe + voice.no
         if voice.ratings == 0 and answers == 0:
             continue
-        friction[category] = friction_score(
+        scores[category] = friction_score(
             voice.rating_sum / voice.ratings if voice.ratings else None,
             voice.no / answers if answers else None,
             voice.maybe / answers if answers else None,
         )
-    return friction
+    return scores
 
 
-def _task_stats(profile: Profile, valued: Valuation) -> dict[UUID, TaskStats]:
-    stats: dict[UUID, TaskStats] = {}
-    for task_id, record in profile.tasks.items():
-        successes, trials = valued(record.outcomes)
-        stats[task_id] = TaskStats(
-            trials, successes, record.ratings, record.rating_sum, record.completions
-        )
-    return stats
+def task_stats(record: TaskRecord, valued: Valuation) -> TaskStats:
+    successes, trials = valued(record.outcomes)
+    return TaskStats(trials, successes, record.ratings, record.rating_sum, record.completions)
+
+
+def confidence(profile: Profile) -> float:
+    counts = profile.outcomes
+    # No-responses say nothing about the user's tastes, so they add no confidence.
+    answers = sum(counts.values()) - counts[Outcome.NO_RESPONSE]
+    return 1.0 - math.exp(-answers / CONFIDENCE_SCALE)
 
 
 def view(profile: Profile, today: date) -> ProfileView:
     valued = Valuation(today, profile.half_life_days)
     counting = _counting_days(profile, today)
     current, longest = streaks(counting, today)
-    friction = _friction(profile)
-    stats = _task_stats(profile, valued)
+    frictions = friction(profile)
+    stats = {t: task_stats(record, valued) for t, record in profile.tasks.items()}
     tried = frozenset(t for t, record in profile.tasks.items() if record.tried)
     counts = profile.outcomes
     events = sum(counts.values())
     completed, partial = counts[Outcome.COMPLETED], counts[Outcome.PARTIAL]
     no_response = counts[Outcome.NO_RESPONSE]
     return ProfileView(
-        category_affinity=_category_affinity(profile, valued),
-        time_of_day=_time_of_day(profile, valued),
+        category_affinity=category_affinity(profile, valued),
+        time_of_day=time_of_day(profile, valued),
         tag_affinity=_tag_affinity(profile, valued),
-        difficulty_tolerance=_difficulty_tolerance(profile, valued),
+        difficulty_tolerance=difficulty_tolerance(profile, valued),
         variety_seeking=_variety_seeking(profile, valued),
         consistency=_consistency(counting, today),
         streak_current=current,
         streak_longest=longest,
-        friction=friction,
-        friction_level={c: friction_level(f) for c, f in friction.items()},
-        favourites=frozenset(t for t, s in stats.items() if _favourite(s)),
+        friction=frictions,
+        friction_level={c: friction_level(f) for c, f in frictions.items()},
+        favourites=frozenset(t for t, s in stats.items() if is_favourite(s)),
         tried=tried,
         task_stats=stats,
         events=events,
@@ -259,21 +260,8 @@ def view(profile: Profile, today: date) -> ProfileView:
         completion_rate=(completed + 0.5 * partial) / events if events else None,
         completion_rate_7d=recent_completion_rate(profile, today),
         unique_tasks_tried=len(tried),
-        # No-responses say nothing about the user's tastes, so they add no confidence.
-        confidence=1.0 - math.exp(-(events - no_response) / CONFIDENCE_SCALE),
+        confidence=confidence(profile),
     )
-
-
-def task_estimate(
-    view: ProfileView, task: Task, *, prior_strength: float = TASK_PRIOR_STRENGTH
-) -> float:
-    parts = [view.category_affinity.get(task.category, NEUTRAL_PRIOR)]
-    parts += [view.tag_affinity[t] for t in dict.fromkeys(task.tags) if t in view.tag_affinity]
-    prior = math.fsum(parts) / len(parts)  # statistics.fmean, without its checks: per candidate
-    stats = view.task_stats.get(task.id)
-    successes, trials = (stats.successes, stats.trials) if stats else (0.0, 0.0)
-    estimate = (prior_strength * prior + successes) / (prior_strength + trials)
-    return min(max(estimate, 0.0), 1.0)
 
 
 def observed_days(profile: Profile, since: date, today: date) -> int:

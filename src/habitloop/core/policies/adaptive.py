@@ -8,7 +8,7 @@ Score of a candidate task (all terms 0..1)::
     score    = (1 - blend) x fit score + blend x learned - friction penalty
 
 * task estimate: the task's smoothed completion rate, shrunk toward its category and tag
-  affinities (``profile.task_estimate``);
+  affinities (``Estimates.estimate``);
 * difficulty fit: ``1 - |level - target| / 2`` with target = difficulty tolerance shifted by
   the day's mode (low -0.5, medium 0, high +0.5);
 * friction penalty, only for a high-friction category: ``0.15 x level / 2 + 0.10 x min(1,
@@ -30,10 +30,10 @@ from random import Random
 from typing import NamedTuple
 
 from habitloop.core.blocks import block_for
+from habitloop.core.estimates import Estimates
 from habitloop.core.learned import Learned, Observation, learn
 from habitloop.core.phases import PHASE_SHARE, PROVEN_SCORE
 from habitloop.core.policies.base import Selection, SlotContext
-from habitloop.core.profile_view import ProfileView, task_estimate
 from habitloop.core.scoring import Candidate
 from habitloop.core.vocab import Mode, Phase, Strategy
 
@@ -51,39 +51,37 @@ class Scored(NamedTuple):
     penalty: float
 
 
-def score_candidates(
-    view: ProfileView, candidates: Sequence[Candidate], mode: Mode
-) -> list[Scored]:
+def score_candidates(view: Estimates, candidates: Sequence[Candidate], mode: Mode) -> list[Scored]:
     # The difficulty target and the blend depend on the day alone: worked out once per slot.
     target = min(2.0, max(0.0, view.difficulty_tolerance + MODE_SHIFT[mode]))
     blend = 0.25 + 0.6 * view.confidence
     return [_scored(view, candidate, target, blend) for candidate in candidates]
 
 
-def _scored(view: ProfileView, candidate: Candidate, target: float, blend: float) -> Scored:
+def _scored(view: Estimates, candidate: Candidate, target: float, blend: float) -> Scored:
     task = candidate.task
-    estimate = task_estimate(view, task)
+    estimate = view.estimate(task)
     time_fit = view.time_of_day.get(block_for(task), 0.5)
     difficulty_fit = 1.0 - abs(task.difficulty.level - target) / 2.0
     penalty = 0.0
-    if view.friction_level.get(task.category) == "high":
+    if task.category in view.high_friction:
         penalty = 0.15 * task.difficulty.level / 2 + 0.10 * min(1.0, task.duration_minutes / 30)
     learned = 0.6 * estimate + 0.2 * time_fit + 0.2 * difficulty_fit
     score = (1 - blend) * candidate.score + blend * learned - penalty
     return Scored(round(max(0.0, min(1.0, score)), 4), estimate, time_fit, difficulty_fit, penalty)
 
 
-def preferred(view: ProfileView, phase: Phase, candidate: Candidate, scored: Scored) -> bool:
+def preferred(view: Estimates, phase: Phase, candidate: Candidate, scored: Scored) -> bool:
     task_id = candidate.task.id
     if phase is Phase.DISCOVERY:
-        return task_id not in view.tried
+        return not view.tried(task_id)
     if phase is Phase.ESTABLISHMENT:
-        return task_id in view.favourites
-    return task_id in view.tried and scored.estimate >= PROVEN_SCORE
+        return view.favourite(task_id)
+    return view.tried(task_id) and scored.estimate >= PROVEN_SCORE
 
 
 def _drivers(
-    view: ProfileView, context: SlotContext, candidate: Candidate, scored: Scored, pref: bool
+    view: Estimates, context: SlotContext, candidate: Candidate, scored: Scored, pref: bool
 ) -> str:
     task = candidate.task
     notes: list[str] = []
@@ -93,7 +91,7 @@ def _drivers(
         notes.append("one of your favourites")
     elif context.phase is Phase.MASTERY and pref:
         notes.append(f"proven: you complete it about {scored.estimate:.0%} of the time")
-    elif task.id in view.tried:
+    elif view.tried(task.id):
         notes.append(f"you complete tasks like this about {scored.estimate:.0%} of the time")
     else:
         notes.append("something new to keep variety")
@@ -127,7 +125,7 @@ class AdaptivePolicy:
     ) -> Selection:
         if not candidates:
             raise ValueError("no candidates to choose from")
-        seen = state.view(context.day)
+        seen = state.estimates(context.day)
         scores = score_candidates(seen, candidates, context.mode)
         flags = [
             preferred(seen, context.phase, c, s) for c, s in zip(candidates, scores, strict=True)
