@@ -107,10 +107,10 @@ def test_an_estimate_shrinks_the_task_rate_toward_its_category_and_tags() -> Non
     assert seen.estimate(task, prior_strength=8.0) == pytest.approx((8 * prior + 1) / 9)
 
 
-def test_only_the_tasks_asked_about_are_valued() -> None:
-    """The point of ``Estimates``: the profile's other tasks cost nothing."""
+def test_only_the_tags_asked_about_are_valued() -> None:
+    """The point of ``Estimates``: the profile's other tags cost nothing."""
     events = [event_about(t, Outcome.COMPLETED, TODAY - timedelta(days=1)) for t in TASKS]
-    estimates = Estimates(fold(events, 14.0), TODAY)
+    profile = fold(events, 14.0)
+    estimates = Estimates(profile, TODAY)
     estimates.estimate(TASKS[0])
-    assert list(estimates._stats) == [TASKS[0].id]
-    assert set(estimates._tags) == set(TASKS[0].tags)
+    assert set(estimates._tags) == set(TASKS[0].tags) < set(profile.tags)

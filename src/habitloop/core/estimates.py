@@ -2,7 +2,7 @@
 
 ``profile_view.view`` values everything the profile holds, as a client's profile page shows it.
 A plan scores about two dozen of the library's tasks: ``Estimates`` values the profile's few
-user-wide numbers at once and a task's statistics and tags the first time a candidate asks for
+user-wide numbers at once and a task's statistics and tags only when a candidate asks for
 them, with the same formulas, so its answers are those of the view (``tests/core``).
 """
 
@@ -36,7 +36,6 @@ class Estimates:
 
     __slots__ = (
         "_profile",
-        "_stats",
         "_tags",
         "_valued",
         "category_affinity",
@@ -50,7 +49,6 @@ class Estimates:
         valued = Valuation(today, profile.half_life_days)
         self._profile = profile
         self._valued = valued
-        self._stats: dict[UUID, TaskStats | None] = {}
         self._tags: dict[str, float | None] = {}
         self.category_affinity: Mapping[Category, float] = category_affinity(profile, valued)
         self.time_of_day: Mapping[TimeBlock, float] = time_of_day(profile, valued)
@@ -61,11 +59,11 @@ class Estimates:
         )
 
     def stats(self, task_id: UUID) -> TaskStats | None:
-        """The task's statistics (``view(...).task_stats``), None for one never answered."""
-        if task_id not in self._stats:
-            record = self._profile.tasks.get(task_id)
-            self._stats[task_id] = None if record is None else task_stats(record, self._valued)
-        return self._stats[task_id]
+        """The task's statistics (``view(...).task_stats``), None for one never answered.
+        Not remembered: a plan scores each task once, and a lookup by id costs what a
+        remembered answer would (``Valuation`` keeps the decay factors)."""
+        record = self._profile.tasks.get(task_id)
+        return None if record is None else task_stats(record, self._valued)
 
     def tag_affinity(self, tag: str) -> float | None:
         """The tag's affinity (``view(...).tag_affinity``), None for a tag never answered."""
@@ -90,7 +88,7 @@ class Estimates:
             if affinity is not None:
                 parts.append(affinity)
         prior = math.fsum(parts) / len(parts)
-        stats = self.stats(task.id)
-        successes, trials = (stats.successes, stats.trials) if stats else (0.0, 0.0)
+        record = self._profile.tasks.get(task.id)
+        successes, trials = self._valued(record.outcomes) if record else (0.0, 0.0)
         estimate = (prior_strength * prior + successes) / (prior_strength + trials)
         return min(max(estimate, 0.0), 1.0)
