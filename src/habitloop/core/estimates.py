@@ -81,7 +81,8 @@ class Estimates:
         return stats is not None and is_favourite(stats)
 
     def estimate(self, task: Task, *, prior_strength: float = TASK_PRIOR_STRENGTH) -> float:
-        """The task's completion estimate (``profile_view.task_estimate``)."""
+        """The task's completion estimate: its decayed successes over trials, shrunk toward
+        the mean of its category's and its answered tags' affinities (``core.profile``)."""
         parts = [self.category_affinity.get(task.category, NEUTRAL_PRIOR)]
         for tag in dict.fromkeys(task.tags):
             affinity = self.tag_affinity(tag)

@@ -48,9 +48,10 @@ transformation_seeker 1.4. The category prior is the archetype's mean ``archetyp
 category's active tasks.
 
 **Per task.** ``TaskStats.trials`` and ``successes`` are the task's decayed ``W`` and ``A`` on
-``today``; ratings and completions are all-time counts. ``task_estimate`` shrinks the task's own
-rate towards a hierarchical prior, the mean of the category affinity and the affinities of the
-task's seen tags: ``(s x prior + successes) / (s + trials)``, ``s = 2`` by default. A favourite
+``today``; ratings and completions are all-time counts. A plan's task estimate
+(``core.estimates``) shrinks the task's own rate towards a hierarchical prior, the mean of the
+category affinity and the affinities of the task's seen tags: ``(s x prior + successes) / (s +
+trials)``, ``s = 2`` by default. A favourite
 has ``completions >= 2`` and ``0.7 x rate + 0.3 x mean_rating / 5 >= 0.7`` with
 ``rate = successes / trials`` (recency-weighted, so time alone does not change it; newer contrary
 evidence does); without ratings the rating term uses ``rate``. Tried: completed or partial once.
