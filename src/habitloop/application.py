@@ -23,7 +23,7 @@ class Application:
     def start(cls, settings: Settings, *, migrate: bool) -> Application:
         """Connect, bring the schema up to date (``migrate``) or refuse one that is behind,
         and load the configured library if the database lacks it."""
-        db = Database(create_db_engine(settings))
+        db = Database(create_db_engine(settings), lanes=settings.db_lanes)
         try:
             if not is_up_to_date(db.engine):
                 if not migrate:

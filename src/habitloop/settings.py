@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     )
     db_pool_size: int = Field(10, ge=1, le=200, validation_alias=_env("DB_POOL_SIZE"))
     db_max_overflow: int = Field(10, ge=0, le=200, validation_alias=_env("DB_MAX_OVERFLOW"))
+    # PostgreSQL only (a SQLite worker runs one transaction at a time): more threads waiting on
+    # a loopback server cost the worker more CPU than they save; a far database wants more.
+    db_lanes: int = Field(2, ge=1, le=200, validation_alias=_env("DB_LANES"))
     sqlite_busy_timeout_ms: int = Field(
         10_000, ge=0, le=600_000, validation_alias=_env("SQLITE_BUSY_TIMEOUT_MS")
     )

@@ -23,7 +23,7 @@ R = TypeVar("R")
 
 class Database:
     """The engine, two session factories (read and write transactions), and the admission of
-    transactions in an event loop (``admission``).
+    transactions in an event loop (``admission``, ``lanes`` at once on PostgreSQL).
 
     Every transaction acts as an identity: a request as its caller, everything else (commands,
     the simulator, the embedded library) as ``service_role``; None is the login itself, which
@@ -31,7 +31,7 @@ class Database:
     SQLite ignores it.
     """
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, lanes: int = 1) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
         self._read = sessionmaker(_reading(engine), expire_on_commit=False, autoflush=False)
@@ -40,7 +40,7 @@ class Database:
             expire_on_commit=False,
             autoflush=False,
         )
-        self.admission = Admission(_connections(engine), _writer_file(engine))
+        self.admission = Admission(_lanes(engine, lanes), _writer_file(engine))
 
     @contextmanager
     def transaction(
@@ -86,11 +86,15 @@ def _reading(engine: Engine) -> Engine:
     return engine.execution_options(isolation_level="REPEATABLE READ")
 
 
-def _connections(engine: Engine) -> int:
-    """How many transactions may run at once: the pool's steady size (its overflow is kept for
-    callers that are not admitted, such as commands and the simulator)."""
+def _lanes(engine: Engine, wanted: int) -> int:
+    """How many transactions of this process may run at once (``Admission``): one on SQLite;
+    on PostgreSQL ``wanted``, at most the pool's steady size, so an admitted transaction never
+    waits for a connection (the overflow is kept for callers that are not admitted, such as
+    commands and the simulator)."""
     pool = engine.pool
-    return pool.size() if isinstance(pool, QueuePool) else 1
+    if engine.dialect.name == "sqlite" or not isinstance(pool, QueuePool):
+        return 1
+    return min(wanted, pool.size())
 
 
 def _writer_file(engine: Engine) -> Path | None:
