@@ -160,6 +160,10 @@ def create_db_engine(settings: Settings) -> Engine:
             },
             pool_size=settings.db_pool_size,
             max_overflow=settings.db_max_overflow,
+            # Each connection keeps a page cache that any other connection's commit voids: the
+            # last connection used is the one whose cache is still good (a worker runs one
+            # transaction at a time, so it is nearly always the same one).
+            pool_use_lifo=True,
             **JSON_OPTIONS,
         )
         _sqlite_hooks(engine, settings.sqlite_busy_timeout_ms)
