@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import uuid
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -99,6 +101,17 @@ def test_a_tiny_bench_writes_a_complete_report_with_only_2xx(tmp_path: Path) -> 
     assert "## Phases" in text
     assert {"seed sqlite", "summaries sqlite", "http sqlite", "core and VW"} <= set(phases)
     assert not (tmp_path / "out" / "work").exists()
+
+
+def test_kept_databases_outlive_the_run(tmp_path: Path) -> None:
+    config = replace(
+        tiny(tmp_path / "out", ("sqlite",)), scenarios=(), in_process=False, keep_databases=True
+    )
+    run_bench(config, lambda _name, _total: lambda _steps: None)
+    kept = tmp_path / "out" / "work" / "bench.db"
+    with sqlite3.connect(kept) as connection:
+        (users,) = connection.execute("SELECT count(*) FROM users").fetchone()
+    assert users == 60
 
 
 def test_runs_pick_up_where_the_last_one_stopped() -> None:

@@ -85,10 +85,12 @@ def check_tools(config: BenchConfig) -> None:
 
 
 @contextmanager
-def _database(backend: str, work: Path) -> Iterator[str]:
+def _database(backend: str, work: Path, keep: bool) -> Iterator[str]:
     if backend == "sqlite":
         path = work / "bench.db"
         yield f"sqlite:///{path}"
+        if keep:
+            return
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         return
@@ -115,7 +117,7 @@ class _Clock:
 
 def _backend(results: Results, clock: _Clock, backend: str, secret: str, work: Path) -> None:
     config = results.config
-    with _database(backend, work) as url:
+    with _database(backend, work, config.keep_databases) as url:
         settings = load_settings(database_url=url, jwt_secret=secret)
         templates = config.templates_per_archetype * len(Archetype)
         # A step per template lived through the service, and one for the set-based clone.

@@ -77,7 +77,13 @@ def bench(
     quick: Annotated[
         bool, typer.Option(help="Small sizes and short runs (under 3 minutes).")
     ] = False,
-    keep_databases: Annotated[bool, typer.Option(help="Keep the seeded databases.")] = False,
+    keep_databases: Annotated[
+        bool,
+        typer.Option(
+            help="Keep the work folder and the seeded SQLite database (PostgreSQL's"
+            " throwaway server always goes)."
+        ),
+    ] = False,
     out: Annotated[Path, typer.Option(help="Folder for report.md and report.json.")] = Path(
         "reports/bench"
     ),
