@@ -37,7 +37,8 @@ class AppMetrics:
         )
         self.turn_wait = Histogram(
             "habitloop_db_turn_wait_seconds",
-            "Time a request waited for its turn at the database (the write lock on SQLite).",
+            "Time a transaction waited for its lane at the database (and on SQLite a writer for"
+            " the write lock).",
             ["kind"],
             buckets=LATENCY_BUCKETS,
             registry=self.registry,
