@@ -74,7 +74,7 @@ def _hold_writer_lock(path: Path) -> subprocess.Popen[str]:
     """Another process holding the database's writer lock for ``HELD_SECONDS``."""
     script = textwrap.dedent(
         f"""
-        import fcntl, os, sys, time
+        import fcntl, os, time
         fd = os.open({str(path)!r}, os.O_RDWR | os.O_CREAT, 0o600)
         fcntl.flock(fd, fcntl.LOCK_EX)
         print("held", flush=True)
