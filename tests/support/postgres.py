@@ -26,7 +26,6 @@ import shutil
 import socket
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 from typing import NoReturn, Self
 from urllib.parse import quote
@@ -36,6 +35,8 @@ import pytest
 from mirakuru.exceptions import ExecutorError
 from psycopg import sql
 from pytest_postgresql.executors import PostgreSQLExecutor
+
+from habitloop.bench.postgres import wait_until_ready
 
 SUPERUSER = "postgres"
 SERVER_ACCOUNT = "postgres"
@@ -191,17 +192,10 @@ class PostgresCluster:
                     self._executor.stop()
 
     def _wait_ready(self) -> None:
-        """The executor is done once the port is open, which the server opens before it is
-        ready ("the database system is starting up")."""
-        deadline = time.monotonic() + _READY_SECONDS
-        while True:
-            try:
-                psycopg.connect(self.dsn(), connect_timeout=5).close()
-                return
-            except psycopg.OperationalError as exc:
-                if time.monotonic() > deadline:
-                    raise PostgresError(f"PostgreSQL never became ready: {exc}") from exc
-                time.sleep(0.05)
+        try:
+            wait_until_ready(self.dsn(), _READY_SECONDS)
+        except psycopg.OperationalError as exc:
+            raise PostgresError(f"PostgreSQL never became ready: {exc}") from exc
 
     def stop(self) -> None:
         if self._stopped:

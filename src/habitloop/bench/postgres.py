@@ -12,6 +12,7 @@ import pwd
 import shutil
 import socket
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,6 +22,7 @@ from psycopg import sql
 
 ACCOUNT = "postgres"
 SUPERUSER = "postgres"
+READY_SECONDS = 60
 # A benchmark database is rebuilt on every run: crash safety only costs time, and so do the
 # checkpoints a multi-gigabyte load would trigger. The connection limit leaves room for two
 # workers' full pools beside the loaders.
@@ -66,6 +68,21 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def wait_until_ready(dsn: str, seconds: float) -> None:
+    """Return once the server takes connections. ``pg_ctl``'s executor is done when the port
+    is open, which the server opens before it is ready ("the database system is starting
+    up", the longer the larger its shared buffers); the last refusal after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            psycopg.connect(dsn, connect_timeout=5).close()
+            return
+        except psycopg.OperationalError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def _pg_ctl(bindir: Path, root: Path) -> str:
@@ -114,7 +131,9 @@ def postgres_server() -> Iterator[str]:
         )
         executor.start()
         try:
-            yield f"postgresql://{SUPERUSER}@127.0.0.1:{port}/postgres"
+            dsn = f"postgresql://{SUPERUSER}@127.0.0.1:{port}/postgres"
+            wait_until_ready(dsn, READY_SECONDS)
+            yield dsn
         finally:
             executor.stop()
     finally:
