@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import fields, replace
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -306,12 +307,29 @@ def test_document_round_trips_exactly(events: list[FeedbackEvent], hl: float) ->
     assert to_document(from_document(doc)) == to_document(profile)
 
 
+STORED = Path(__file__).parent / "data" / "profile_document_v1.json"
+
+
+def test_a_stored_document_reads_and_writes_back_unchanged() -> None:
+    """A mature user's document as it was stored (a year of answers, 75 tasks): read and
+    written back, it is the same text, key order included, so stored rows stay readable and
+    a save rewrites them as they were."""
+    text = STORED.read_text(encoding="utf-8")
+    profile = from_document(json.loads(text))
+    assert len(profile.tasks) == 75
+    assert json.dumps(to_document(profile), indent=1) + "\n" == text
+
+
 def test_unknown_schema_and_broken_documents_are_refused() -> None:
     doc = to_document(fold([event()]))
     with pytest.raises(ValueError, match="schema"):
         from_document({**doc, "schema": 2})
     with pytest.raises(ValueError, match="profile document"):
         from_document({**doc, "categories": {"juggling": {}}})
+    (task_id, record), *_ = doc["tasks"].items()
+    for broken in ({**record, "streak": 3}, {k: v for k, v in record.items() if k != "ratings"}):
+        with pytest.raises(ValueError, match="profile document"):
+            from_document({**doc, "tasks": {task_id: broken}})
 
 
 # ---- friction --------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
+from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
@@ -24,6 +25,18 @@ from habitloop.core.profile import (
 from habitloop.core.vocab import Category, Outcome, TimeBlock
 
 
+# A mature profile holds a record for most of the library's tasks; parsing and printing their
+# ids cost more than the rest of the document together, and the ids are few and recur.
+@lru_cache(maxsize=4096)
+def _task_id(text: str) -> UUID:
+    return UUID(text)
+
+
+@lru_cache(maxsize=4096)
+def _task_key(task_id: UUID) -> str:
+    return str(task_id)
+
+
 def _acc_doc(acc: Decayed) -> dict[str, Any]:
     ref = acc.ref.isoformat() if acc.ref else None
     return {"ref": ref, "amount": acc.amount, "weight": acc.weight, "count": acc.count}
@@ -32,6 +45,18 @@ def _acc_doc(acc: Decayed) -> dict[str, Any]:
 def _acc(doc: Mapping[str, Any]) -> Decayed:
     ref = date.fromisoformat(doc["ref"]) if doc["ref"] is not None else None
     return Decayed(ref, float(doc["amount"]), float(doc["weight"]), int(doc["count"]))
+
+
+def _task_record(doc: Mapping[str, Any]) -> TaskRecord:
+    if len(doc) != len(TaskRecord.__slots__):
+        raise ValueError(f"a task record has the fields {sorted(doc)}")
+    return TaskRecord(
+        _acc(doc["outcomes"]),
+        int(doc["ratings"]),
+        int(doc["rating_sum"]),
+        int(doc["completions"]),
+        int(doc["partials"]),
+    )
 
 
 def to_document(profile: Profile) -> dict[str, Any]:
@@ -49,14 +74,14 @@ def to_document(profile: Profile) -> dict[str, Any]:
         "time_blocks": accs(profile.time_blocks),
         "tags": accs(profile.tags),
         "tasks": {
-            str(t): {
+            key: {
                 "outcomes": _acc_doc(r.outcomes),
                 "ratings": r.ratings,
                 "rating_sum": r.rating_sum,
                 "completions": r.completions,
                 "partials": r.partials,
             }
-            for t, r in sorted(profile.tasks.items(), key=lambda kv: str(kv[0]))
+            for key, r in sorted((_task_key(t), r) for t, r in profile.tasks.items())
         },
         "difficulty": _acc_doc(profile.difficulty),
         "new_tasks": _acc_doc(profile.new_tasks),
@@ -106,13 +131,7 @@ def from_document(doc: Mapping[str, Any]) -> Profile:
             categories={Category(c): _acc(a) for c, a in doc["categories"].items()},
             time_blocks={TimeBlock(b): _acc(a) for b, a in doc["time_blocks"].items()},
             tags={str(t): _acc(a) for t, a in doc["tags"].items()},
-            tasks={
-                UUID(t): TaskRecord(
-                    _acc(r["outcomes"]),
-                    **{k: int(v) for k, v in r.items() if k != "outcomes"},
-                )
-                for t, r in doc["tasks"].items()
-            },
+            tasks={_task_id(t): _task_record(r) for t, r in doc["tasks"].items()},
             difficulty=_acc(doc["difficulty"]),
             new_tasks=_acc(doc["new_tasks"]),
             repeat_tasks=_acc(doc["repeat_tasks"]),
