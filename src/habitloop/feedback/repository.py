@@ -13,8 +13,9 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import and_, bindparam, insert, select, tuple_, update
+from sqlalchemy import Uuid, and_, bindparam, insert, select, text, tuple_, update
 from sqlalchemy.orm import Session
+from sqlalchemy.types import TupleType
 
 from habitloop.learning.repository import REF_COLUMNS, ItemRef
 from habitloop.models import FeedbackRow, PlanItemRow
@@ -95,11 +96,17 @@ _ITEMS_WITH_ANSWERS = select(ITEMS.c.user_id, *REF_COLUMNS, *_ANSWER_COLUMNS).se
 _PAIRS_ANSWERED = _ITEMS_WITH_ANSWERS.where(
     tuple_(ITEMS.c.user_id, ITEMS.c.item_id).in_(bindparam("pairs", expanding=True))
 )
-# SQLite scans the whole table for a list of (user, item) pairs, but finds a list of users
-# times a list of items in the key; pairs no event named are left out after.
-_USERS_TIMES_ITEMS = _ITEMS_WITH_ANSWERS.where(
-    ITEMS.c.user_id.in_(bindparam("users", expanding=True)),
-    ITEMS.c.item_id.in_(bindparam("items", expanding=True)),
+# SQLite reads ``(user, item) IN (VALUES ...)`` by scanning every plan item, but looks each
+# pair up in the key when the same list is a subquery's rows. (SQLAlchemy writes a list of
+# tuples bound to ``:pairs`` on SQLite as ``(VALUES (?, ?), ...)``.)
+_PAIRS = (
+    text("SELECT column1 AS user_id, column2 AS item_id FROM :pairs")
+    .bindparams(bindparam("pairs", expanding=True, type_=TupleType(Uuid(), Uuid())))
+    .columns(ITEMS.c.user_id, ITEMS.c.item_id)
+    .subquery("pairs")
+)
+_PAIRS_ANSWERED_SQLITE = _ITEMS_WITH_ANSWERS.where(
+    tuple_(ITEMS.c.user_id, ITEMS.c.item_id).in_(select(_PAIRS.c.user_id, _PAIRS.c.item_id))
 )
 
 
@@ -113,14 +120,9 @@ def pairs_answered(
     refs = len(REF_COLUMNS)
     found: dict[tuple[UUID, UUID], AnsweredItem] = {}
     connection = session.connection()
-    if connection.dialect.name == "sqlite":
-        users, items = {u for u, _ in pairs}, {i for _, i in pairs}
-        rows = connection.execute(_USERS_TIMES_ITEMS, {"users": list(users), "items": list(items)})
-    else:
-        rows = connection.execute(_PAIRS_ANSWERED, {"pairs": list(pairs)})
-    for row in rows:
-        if (row[0], row[1]) not in pairs:
-            continue
+    sqlite = connection.dialect.name == "sqlite"
+    statement = _PAIRS_ANSWERED_SQLITE if sqlite else _PAIRS_ANSWERED
+    for row in connection.execute(statement, {"pairs": list(pairs)}):
         item = ItemRef(*row[1 : refs + 1])
         answer = Answer(*row[refs + 1 :]) if row[refs + 1] is not None else None
         found[(row[0], item.item_id)] = AnsweredItem(item, answer)
