@@ -4,7 +4,7 @@ as "no response" exactly once, reading the profile writes nothing, and a pinned 
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from sqlalchemy.orm import Session
@@ -14,6 +14,8 @@ from habitloop.core.phases import PhaseRules
 from habitloop.core.vocab import Outcome, Phase
 from habitloop.db import Database
 from habitloop.errors import NotFound
+from habitloop.feedback.batch import record_batch
+from habitloop.feedback.schemas import BatchIn
 from habitloop.learning.profiles import override_phase, read_profile
 from habitloop.learning.schemas import PhaseIn
 from habitloop.learning.service import (
@@ -148,6 +150,42 @@ def test_override_phase_pins_the_phase_against_the_rule(db: Database, settings: 
         True,
     )
     assert plan.learning_phase is Phase.ESTABLISHMENT
+
+
+def test_a_pinned_phase_counts_answers_waiting_to_be_learned_as_before_it(
+    db: Database, settings: Settings
+) -> None:
+    """Answers a batch stored, not learned from yet, came before the pin: the phase's
+    completions start after them, as if they had been learned from when they came."""
+    cache = LibraryCache()
+    user_id, plan = user_with_plan(db, settings, cache, DAY)
+    done = [
+        {"user_id": str(user_id), "plan_item_id": str(item.item_id), "status": "completed",
+         "occurred_at": f"{DAY.isoformat()}T20:00:00+00:00"}
+        for item in plan.items[:2]
+    ]  # fmt: skip
+    with db.transaction() as session:
+        out = record_batch(
+            session,
+            settings=settings,
+            library_cache=cache,
+            batch=BatchIn(events=done),
+            authorise=lambda _: None,
+            now=datetime.combine(DAY, time(21), UTC),
+        )
+        assert out.recorded == 2
+        override_phase(
+            session,
+            settings=settings,
+            library_cache=cache,
+            user_id=user_id,
+            body=PhaseIn.model_validate({"phase": "establishment"}),
+            today=NEXT,
+        )
+    with db.transaction(write=False) as session:
+        user, rows = require_learner(session, user_id)
+    assert rows.pending, "the batch's answers were to wait for the learner"
+    assert user.phase_completions == 2
 
 
 def test_an_unknown_user_has_no_profile_and_no_phase(db: Database, settings: Settings) -> None:

@@ -107,13 +107,16 @@ def override_phase(
 ) -> UserOut:
     """Pin (or, with ``locked`` false, just set) the user's phase from today."""
     user, rows = require_learner(session, user_id)
+    library = library_cache.current(session)
     learning = open_learning(
         user=user,
         rows=rows,
-        library=library_cache.current(session),
+        library=library,
         half_life_days=settings.profile_half_life_days,
         today=today,
     )
+    # Answers waiting to be learned from came before the pin: its completions start after them.
+    learn_waiting(session, learning, library, rows, store=False)
     user.learning_phase = body.phase.value
     user.phase_since = today
     user.phase_locked = body.locked
