@@ -346,6 +346,8 @@ def record_feedback(
     """Record one answer and learn from it, in the caller's transaction."""
     require_collection(settings)
     recorder = Recorder(session, settings, library_cache)
+    # The item and its earlier answer in one query, as a batch reads them.
+    recorder.prefetch([body])
     done = recorder.record(body, key, now)
     recorder.finish()
     return done
