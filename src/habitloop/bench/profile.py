@@ -6,6 +6,9 @@ thread pool's queue, a lock) is idle and left out. Shares are of the busy sample
 (the function or anything it called) for the project's functions and for the libraries a
 request passes through, and a breakdown that counts each sample once: outside any transaction
 (the framework), in the database driver below SQLAlchemy, in SQLAlchemy, in NumPy, the rest.
+py-spy reads a running process (``--nonblocking``), so now and then it reads a stack while the
+thread changes it and gets only its inner frames; such a stack does not begin at a thread's
+entry, cannot say whether it ran inside a transaction, and is counted apart.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ IDLE_LEAVES = (
     "EpollSelector.select (selectors.py",
 )
 IN_TRANSACTION = "Database.run (habitloop/db/session.py"
+# Where every whole stack begins: the main thread (``python -m``) or a thread of the pool.
+THREAD_ENTRIES = ("_run_module_as_main (", "Thread._bootstrap (")
 # Inclusive: SQLAlchemy's share holds the database's own work, which runs in C below it.
 LIBRARIES: dict[str, tuple[str, ...]] = {
     "SQLAlchemy (and the database below it)": ("sqlalchemy/",),
@@ -84,6 +89,7 @@ class Profile:
 
 
 PARTS = (
+    "a stack read only in part (sampled mid-change), not attributed",
     "outside any transaction (framework, middleware, routing)",
     "the database and its driver, below SQLAlchemy",
     "SQLAlchemy itself",
@@ -94,15 +100,17 @@ PARTS = (
 
 def _part(frames: list[str]) -> str:
     leaf = frames[-1]
-    if not any(f.startswith(IN_TRANSACTION) for f in frames):
+    if not frames[0].startswith(THREAD_ENTRIES):
         return PARTS[0]
-    if leaf.startswith(DRIVER_LEAVES) or any(p in leaf for p in DRIVER_PATHS):
+    if not any(f.startswith(IN_TRANSACTION) for f in frames):
         return PARTS[1]
-    if any("(sqlalchemy/" in f for f in frames):
+    if leaf.startswith(DRIVER_LEAVES) or any(p in leaf for p in DRIVER_PATHS):
         return PARTS[2]
-    if any("(numpy/" in f for f in frames):
+    if any("(sqlalchemy/" in f for f in frames):
         return PARTS[3]
-    return PARTS[4]
+    if any("(numpy/" in f for f in frames):
+        return PARTS[4]
+    return PARTS[5]
 
 
 def _stacks(path: Path) -> list[tuple[list[str], int]]:
