@@ -9,12 +9,10 @@ from uuid import UUID
 import pytest
 
 from habitloop.db import Database
-from habitloop.feedback.batch import record_batch
 from habitloop.feedback.repository import pairs_answered
-from habitloop.feedback.schemas import BatchIn
 from habitloop.settings import Settings
 from habitloop.tasks.service import LibraryCache
-from tests.support.domain import user_with_plan
+from tests.support.domain import batch, user_with_plan
 from tests.support.query_plans import reads_of, scans_whole
 
 DAY = date(2026, 9, 7)
@@ -31,14 +29,7 @@ def test_a_batch_finds_its_items_by_key(db: Database, settings: Settings) -> Non
             for item in plan.items[:2]
         ]  # fmt: skip
     with reads_of(db.engine, "plan_items") as reads, db.transaction() as session:
-        out = record_batch(
-            session,
-            settings=settings,
-            library_cache=cache,
-            batch=BatchIn(events=events),
-            authorise=lambda _: None,
-            now=datetime.combine(DAY, time(21), UTC),
-        )
+        out = batch(session, settings, cache, events, datetime.combine(DAY, time(21), UTC))
     assert out.recorded == len(events)
     assert reads, "the batch read no plan items"
     for statement, params in reads:

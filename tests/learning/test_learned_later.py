@@ -11,8 +11,7 @@ from typing import Any
 import pytest
 
 from habitloop.db import Database, create_db_engine
-from habitloop.feedback.batch import record_batch
-from habitloop.feedback.schemas import BatchIn, FeedbackIn
+from habitloop.feedback.schemas import FeedbackIn
 from habitloop.feedback.service import record_feedback
 from habitloop.learning.catch_up import catch_up_everyone
 from habitloop.learning.profiles import read_profile
@@ -23,7 +22,7 @@ from habitloop.tasks.service import LibraryCache
 from habitloop.users.schemas import UserIn
 from habitloop.users.service import put_user
 from tests.conftest import make_settings, migrated_database_url
-from tests.support.domain import feedback_rows, make_plan
+from tests.support.domain import batch, feedback_rows, make_plan
 
 START = date(2026, 3, 2)
 DAYS = 5
@@ -64,14 +63,7 @@ def _record(db: Database, settings: Settings, events: list[dict], *, later: bool
     now = datetime.fromisoformat(events[-1]["occurred_at"])
     if later:
         with db.transaction() as session:
-            out = record_batch(
-                session,
-                settings=settings,
-                library_cache=cache,
-                batch=BatchIn(events=events),
-                authorise=lambda _: None,
-                now=now,
-            )
+            out = batch(session, settings, cache, events, now)
         assert out.failed == 0, out
         return
     for event in events:

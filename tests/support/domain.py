@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 from habitloop.checkins.schemas import CheckinIn
 from habitloop.checkins.service import record_checkin
 from habitloop.db import Database
-from habitloop.feedback.schemas import FeedbackIn
+from habitloop.feedback.batch import record_batch
+from habitloop.feedback.schemas import BatchIn, BatchOut, FeedbackIn
 from habitloop.feedback.service import Recorded, record_feedback
 from habitloop.models import FeedbackRow
 from habitloop.plans.schemas import PlanIn, PlanOut
@@ -77,6 +78,24 @@ def answer(
     body = FeedbackIn.model_validate({**fields, "satisfaction_rating": rating})
     return record_feedback(
         session, settings=settings, library_cache=cache, body=body, key=key, now=at
+    )
+
+
+def batch(
+    session: Session,
+    settings: Settings,
+    cache: LibraryCache,
+    events: list[dict[str, Any]],
+    now: datetime,
+) -> BatchOut:
+    """``events`` recorded as one batch, by the service role, at ``now``."""
+    return record_batch(
+        session,
+        settings=settings,
+        library_cache=cache,
+        batch=BatchIn(events=events),
+        authorise=lambda _: None,
+        now=now,
     )
 
 
