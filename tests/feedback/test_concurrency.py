@@ -5,12 +5,12 @@ from __future__ import annotations
 import threading
 import uuid
 from datetime import UTC, date, datetime, time
+from typing import Any
 
 from sqlalchemy import func, select
 
 from habitloop.db import Database
-from habitloop.feedback.batch import record_batch
-from habitloop.feedback.schemas import BatchIn, FeedbackIn
+from habitloop.feedback.schemas import FeedbackIn
 from habitloop.feedback.service import record_feedback
 from habitloop.models import FeedbackRow, ProfileRow
 from habitloop.plans.schemas import PlanIn
@@ -19,6 +19,7 @@ from habitloop.settings import Settings
 from habitloop.tasks.service import LibraryCache
 from habitloop.users.schemas import UserIn
 from habitloop.users.service import put_user
+from tests.support.domain import batch
 
 
 def test_concurrent_duplicate_feedback_is_recorded_once(db: Database, settings: Settings) -> None:
@@ -116,21 +117,14 @@ def test_batches_over_the_same_users_in_opposite_orders_never_deadlock(
     barrier = threading.Barrier(1 if db.dialect == "sqlite" else 2)
     errors: list[BaseException] = []
 
-    def post(batch: list[dict[str, object]]) -> None:
+    def post(events: list[dict[str, Any]]) -> None:
         try:
             with db.transaction() as session:
                 if db.dialect == "postgresql":
                     # Both transactions open before either locks (SQLite lets only one open).
                     session.connection()
                 barrier.wait(timeout=30)
-                record_batch(
-                    session,
-                    settings=settings,
-                    library_cache=cache,
-                    batch=BatchIn(events=batch),
-                    authorise=lambda _: None,
-                    now=at,
-                )
+                batch(session, settings, cache, events, at)
         except BaseException as exc:
             errors.append(exc)
 
