@@ -29,6 +29,7 @@ from tests.conftest import auth, make_settings
 from tests.support.cli_env import point_commands_at
 from tests.support.domain import feedback_rows, user_with_plan
 from tests.support.query_plans import reads_of, scans_whole
+from tests.support.statements import counting
 
 DAY = date(2026, 10, 5)
 AT = datetime.combine(DAY, time(20, 0), UTC)
@@ -174,3 +175,18 @@ def test_finding_waiting_answers_reads_only_them(db: Database, settings: Setting
     assert len(reads) >= 3, reads
     for statement, params in reads:
         assert not scans_whole(db, "feedback", statement, params), statement
+
+
+def test_one_catch_up_reads_each_archetypes_pool_once(db: Database, settings: Settings) -> None:
+    """Three users of one archetype, learned from in one transaction: the pool is read once
+    (and once more under its row lock, to be rewritten), not once a user."""
+    users = []
+    for _ in range(3):
+        user_id, plan = user_with_plan(db, settings, LibraryCache(), DAY)
+        _batch(db, settings, _answers(user_id, plan.items[:2], 0))
+        users.append(user_id)
+    with counting(db.engine) as statements, db.transaction() as session:
+        learned = catch_up(session, settings=settings, library_cache=LibraryCache(), user_ids=users)
+    assert learned == 6
+    pool_reads = [s for s in statements if s.startswith("SELECT bandit_population.")]
+    assert len(pool_reads) == 2, pool_reads

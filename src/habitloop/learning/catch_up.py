@@ -10,6 +10,7 @@ from uuid import UUID
 
 from sqlalchemy.orm import Session
 
+from habitloop.core.learned_documents import Pool
 from habitloop.core.vocab import Strategy
 from habitloop.db import Database, lock_users
 from habitloop.learning import repository as repo
@@ -31,8 +32,10 @@ def catch_up(
     answers were learned (none for a user another transaction caught up with first)."""
     lock_users(session, user_ids)
     states = []
+    # Each archetype's pool is read once: nothing here writes it before ``save_all``.
+    pools: dict[str, Pool] = {}
     for user_id in sorted(user_ids):
-        found = repo.load_learning(session, user_id)
+        found = repo.load_learning(session, user_id, pools)
         if found is None or not found[1].pending:
             continue
         user, rows = found

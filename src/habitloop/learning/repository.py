@@ -157,8 +157,12 @@ _USER_END = len(USER_COLUMNS)
 _MODEL_AT = _USER_END + 3
 
 
-def load_learning(session: Session, user_id: UUID) -> tuple[User, LearningRows] | None:
-    """The user and what learning from them starts from (None when there is no such user)."""
+def load_learning(
+    session: Session, user_id: UUID, pools: dict[str, Pool] | None = None
+) -> tuple[User, LearningRows] | None:
+    """The user and what learning from them starts from (None when there is no such user).
+    ``pools``: archetypes' pools read earlier in this transaction, which none of its writes
+    has changed yet, to read each once; a pool read here is added to it."""
     found = session.connection().execute(_LEARNING, {"user_id": user_id}).first()
     if found is None:
         return None
@@ -166,12 +170,15 @@ def load_learning(session: Session, user_id: UUID) -> tuple[User, LearningRows] 
     user = User(*row[:_USER_END])
     profile_key, state, settled = row[_USER_END:_MODEL_AT]
     model = row[_MODEL_AT + 1 :]
-    shards = load_population(session, user.archetype)
+    pools = {} if pools is None else pools
+    if user.archetype not in pools:
+        shards = load_population(session, user.archetype)
+        pools[user.archetype] = Pool.of((shard.users, shard.named()) for shard in shards)
     return user, LearningRows(
         StoredProfile(state, settled) if profile_key is not None else None,
         StoredModel(*model) if row[_MODEL_AT] is not None else None,
         library_revision,
-        Pool.of((shard.users, shard.named()) for shard in shards),
+        pools[user.archetype],
         bool(pending),
     )
 
