@@ -310,7 +310,8 @@ def _ledger(ledger: Ledger, day: date, value: float, sign: int) -> dict[date, tu
     items, total = ledger.get(day, (0, 0.0))
     out = _updated(ledger, day, (items + sign, total + sign * value), items + sign <= 0)
     if latest is not None and day > latest:
-        out = {d: v for d, v in out.items() if d > day - timedelta(days=DAYS_KEPT)}
+        cutoff = day - timedelta(days=DAYS_KEPT)
+        out = {d: v for d, v in out.items() if d > cutoff}
     return out
 
 
