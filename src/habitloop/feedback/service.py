@@ -81,6 +81,10 @@ class Recorder:
         for user_id in sorted({event.user_id for event in events}):
             self._lock(user_id)
         pairs = {(e.user_id, e.plan_item_id) for e in events if e.plan_item_id is not None}
+        self._read_items(pairs)
+
+    def _read_items(self, pairs: set[tuple[UUID, UUID]]) -> None:
+        """The (user, item) ``pairs``' items, each with its earlier answer, in one query."""
         found = repo.pairs_answered(self.session, pairs)
         for user_id, item_id in pairs:
             known = found.get((user_id, item_id))
@@ -191,11 +195,9 @@ class Recorder:
     def _target(self, user: User, body: FeedbackIn, local_day: date) -> Target:
         if body.plan_item_id is not None:
             cached = (user.user_id, body.plan_item_id)
-            item = (
-                self._items[cached]
-                if cached in self._items
-                else learning_repo.item_ref(self.session, user.user_id, body.plan_item_id)
-            )
+            if cached not in self._items:  # not prefetched: read it with its earlier answer
+                self._read_items({cached})
+            item = self._items[cached]
             if item is None:
                 raise NotFound(f"plan item {body.plan_item_id} not found")
             return item_target(user, item, self.library)
@@ -346,8 +348,6 @@ def record_feedback(
     """Record one answer and learn from it, in the caller's transaction."""
     require_collection(settings)
     recorder = Recorder(session, settings, library_cache)
-    # The item and its earlier answer in one query, as a batch reads them.
-    recorder.prefetch([body])
     done = recorder.record(body, key, now)
     recorder.finish()
     return done

@@ -42,21 +42,12 @@ class ItemRef:
 
 
 REF_COLUMNS = [ITEMS.c[name] for name in ItemRef.__slots__]
-_REFS = select(*REF_COLUMNS).where(
-    ITEMS.c.user_id == bindparam("user_id"),
-    ITEMS.c.item_id.in_(bindparam("item_ids", expanding=True)),
-)
 _REF_FOR_TASK = select(*REF_COLUMNS).where(
     ITEMS.c.user_id == bindparam("user_id"),
     ITEMS.c.plan_date == bindparam("day"),
     ITEMS.c.task_id == bindparam("task_id"),
     ITEMS.c.active.is_(True),
 )
-
-
-def item_ref(session: Session, user_id: UUID, item_id: UUID) -> ItemRef | None:
-    row = session.connection().execute(_REFS, {"user_id": user_id, "item_ids": [item_id]}).first()
-    return ItemRef(*row) if row is not None else None
 
 
 def item_for_task(session: Session, user_id: UUID, task_id: UUID, day: date) -> ItemRef | None:
