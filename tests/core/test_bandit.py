@@ -235,10 +235,10 @@ def test_expected_completion_adds_each_candidates_own_pooled_effect() -> None:
 def test_a_plan_decided_at_once_chooses_as_its_slots_one_by_one() -> None:
     table = score_table(LIBRARY, ARCHETYPE, Mode.MEDIUM, ScoreWeights())
     slots: list[tuple[Sequence[Candidate], SlotContext]] = [
-        (table[category], replace(CONTEXT, category=category))
+        (table[category], CONTEXT._replace(category=category))
         for category in (Category.MOVEMENT, Category.SLEEP, Category.FOCUS)
     ]
-    slots.append((table[Category.HYDRATION][:1], replace(CONTEXT, category=Category.HYDRATION)))
+    slots.append((table[Category.HYDRATION][:1], CONTEXT._replace(category=Category.HYDRATION)))
     known = [c for candidates, _ in slots for c in candidates][::3]
     base = _with_effects(state_for(trained(2, completed=False, times=5)), known)
     for seed in range(12):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import time
+from functools import lru_cache
 
 from habitloop.core.library import Task
 from habitloop.core.vocab import Category, TimeBlock, TimeOfDay
@@ -62,6 +63,7 @@ def block_starts(wake: time, sleep: time) -> dict[TimeBlock, int]:
     return {block: minutes_of(wake) + round(share * awake) for block, share in BLOCK_STARTS}
 
 
+@lru_cache(maxsize=24 * 60)
 def clock(minutes: int) -> str:
     minutes %= 24 * 60
     return f"{minutes // 60:02d}:{minutes % 60:02d}"

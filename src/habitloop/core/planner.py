@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, time
+from functools import lru_cache
 from random import Random
+from typing import NamedTuple
 from uuid import UUID
 
 from habitloop.core.blocks import (
@@ -54,8 +56,9 @@ class PlanInput:
     sleep: time = time(23, 0)
 
 
-@dataclass(frozen=True, slots=True)
-class PlannedItem:
+class PlannedItem(NamedTuple):
+    """One item of a plan, with what the decision log keeps (a tuple: seven are built a plan)."""
+
     task: Task
     time_block: TimeBlock
     start_time: str
@@ -138,7 +141,7 @@ def _item(
         reason=_reason(strategy, inp, slot, choice),
         explored=choice.explored,
         rotation_fallback=chosen.rotation_fallback,
-        candidates=tuple((c.task.id, c.score) for c in slot.candidates),
+        candidates=tuple([(c.task.id, c.score) for c in slot.candidates]),
         excluded_groups=slot.excluded_groups,
     )
 
@@ -156,6 +159,12 @@ def choose_slot(
     return _item(policy.strategy, inp, slot, choice, block, "")
 
 
+@lru_cache(maxsize=1024)
+def _starts(wake: time, sleep: time) -> Mapping[TimeBlock, int]:
+    # A handful of distinct waking days between all users: worked out once each.
+    return block_starts(wake, sleep)
+
+
 def _schedule(
     tasks: Sequence[Task], blocks: Sequence[TimeBlock], wake: time, sleep: time
 ) -> list[tuple[int, str]]:
@@ -164,7 +173,7 @@ def _schedule(
 
     The wind-down block is packed so that its last item ends by the sleep time.
     """
-    cursor = block_starts(wake, sleep)
+    cursor = dict(_starts(wake, sleep))
     order = sorted(
         range(len(tasks)), key=lambda i: (BLOCK_ORDER[blocks[i]], tasks[i].category.value)
     )

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
+from typing import NamedTuple
 
 from habitloop.core.library import Library, Task
 from habitloop.core.vocab import Archetype, Category, Mode
@@ -52,11 +53,12 @@ class Candidate:
     rotation_fallback: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class CategoryCandidates:
+class CategoryCandidates(NamedTuple):
+    """One slot's candidates (a tuple: one is built per slot of every plan)."""
+
     category: Category
     candidates: tuple[Candidate, ...]
-    excluded_groups: tuple[str, ...] = field(default=())
+    excluded_groups: tuple[str, ...] = ()
     rotation_fallback: bool = False
 
 

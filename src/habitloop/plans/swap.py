@@ -7,7 +7,6 @@ is also a skip is recorded by ``swaps``, which calls this after the feedback.)
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
 from random import Random
 from uuid import UUID
@@ -94,7 +93,7 @@ def replace_item(
         sleep=user.sleep_time,
     )
     chosen = planning.serving.choose(inp, slot, Random(plan_seed(user_id, day, salt, 0)))
-    chosen = replace(chosen, start_time=_start_time(chosen, old, user))
+    chosen = chosen._replace(start_time=_start_time(chosen, old, user))
     group = chosen.task.variation_group
     rotation[group] = record_use(rotation.get(group), group, chosen.task.category, day)
     repo.save_rotation(session, user_id, stored, rotation.values(), day)

@@ -14,16 +14,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from random import Random
-from typing import Generic, Protocol, TypeVar
+from typing import Generic, NamedTuple, Protocol, TypeVar
 
 from habitloop.core.learned import Observation
 from habitloop.core.scoring import Candidate
 from habitloop.core.vocab import Archetype, Category, Mode, Phase, Strategy
 
 
-@dataclass(frozen=True, slots=True)
-class SlotContext:
-    """What the policy sees about the slot (one category of one user's day)."""
+class SlotContext(NamedTuple):
+    """What the policy sees about the slot (one category of one user's day); a tuple, as one
+    is built per slot of every plan."""
 
     day: date
     category: Category
