@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import time
 from functools import lru_cache
+from types import MappingProxyType
 
 from habitloop.core.library import Task
 from habitloop.core.vocab import Category, TimeBlock, TimeOfDay
@@ -57,10 +58,14 @@ def awake_minutes(wake: time, sleep: time) -> int:
     return (minutes_of(sleep) - minutes_of(wake)) % (24 * 60) or 16 * 60
 
 
-def block_starts(wake: time, sleep: time) -> dict[TimeBlock, int]:
-    """Minutes after midnight at which each block starts; a sleep time past midnight is fine."""
+@lru_cache(maxsize=1024)
+def block_starts(wake: time, sleep: time) -> Mapping[TimeBlock, int]:
+    """Minutes after midnight at which each block starts; a sleep time past midnight is fine.
+    Worked out once per waking day (users share a handful), so the answer is read-only."""
     awake = awake_minutes(wake, sleep)
-    return {block: minutes_of(wake) + round(share * awake) for block, share in BLOCK_STARTS}
+    return MappingProxyType(
+        {block: minutes_of(wake) + round(share * awake) for block, share in BLOCK_STARTS}
+    )
 
 
 @lru_cache(maxsize=24 * 60)

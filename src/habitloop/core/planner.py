@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, time
-from functools import lru_cache
 from random import Random
 from typing import NamedTuple
 from uuid import UUID
@@ -159,12 +158,6 @@ def choose_slot(
     return _item(policy.strategy, inp, slot, choice, block, "")
 
 
-@lru_cache(maxsize=1024)
-def _starts(wake: time, sleep: time) -> Mapping[TimeBlock, int]:
-    # A handful of distinct waking days between all users: worked out once each.
-    return block_starts(wake, sleep)
-
-
 def _schedule(
     tasks: Sequence[Task], blocks: Sequence[TimeBlock], wake: time, sleep: time
 ) -> list[tuple[int, str]]:
@@ -173,7 +166,7 @@ def _schedule(
 
     The wind-down block is packed so that its last item ends by the sleep time.
     """
-    cursor = dict(_starts(wake, sleep))
+    cursor = dict(block_starts(wake, sleep))
     order = sorted(
         range(len(tasks)), key=lambda i: (BLOCK_ORDER[blocks[i]], tasks[i].category.value)
     )
