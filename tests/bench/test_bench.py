@@ -64,11 +64,14 @@ def test_a_tiny_bench_writes_a_complete_report_with_only_2xx(tmp_path: Path) -> 
     runs = report["http"]
     assert [r["scenario"] for r in runs] == list(SCENARIOS)
     assert all(r["recovery_s"] >= 0 for r in runs)
-    # The workers' learner learned every batch's answers, and the report says how soon.
-    (batch,) = [r for r in runs if r["scenario"] == "batch"]
-    assert batch["learned_after_s"] is not None and batch["learned_after_s"] >= 0
-    assert 0 < batch["answers_learned_per_s"] <= batch["answers_per_s"]
-    assert all(r["learned_after_s"] is None for r in runs if r["scenario"] != "batch")
+    # The workers' learner learned every answer, single or in batches, and the report says how
+    # soon.
+    answering = [r for r in runs if r["scenario"] in ("feedback", "batch")]
+    assert [r["scenario"] for r in answering] == ["feedback", "batch"]
+    for run in answering:
+        assert run["learned_after_s"] is not None and run["learned_after_s"] >= 0, run
+        assert 0 < run["answers_learned_per_s"] <= run["answers_per_s"], run
+    assert all(r["learned_after_s"] is None for r in runs if r not in answering)
     for run in runs:
         assert run["requests"] > 0, run
         assert run["non_2xx"] == 0, run

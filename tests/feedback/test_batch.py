@@ -14,13 +14,12 @@ from habitloop.db import Database
 from habitloop.errors import FeatureDisabled, Forbidden
 from habitloop.feedback.batch import record_batch
 from habitloop.feedback.schemas import BatchIn, BatchOut
-from habitloop.learning.catch_up import catch_up_everyone
 from habitloop.learning.repository import load_learning
 from habitloop.models import ProfileRow
 from habitloop.settings import Settings
 from habitloop.tasks.service import LibraryCache
 from tests.conftest import make_settings
-from tests.support.domain import feedback_rows, user_with_plan
+from tests.support.domain import feedback_rows, learn_waiting, user_with_plan
 
 DAY = date(2026, 11, 23)
 NOW = datetime.combine(DAY, time(21, 0), UTC)
@@ -81,7 +80,7 @@ def test_one_bad_event_fails_alone_and_the_rest_are_recorded(
     # Stored to be learned from later: the profile has not seen them yet.
     assert {(r.pending, r.event) for r in rows} == {(True, None)}
     assert profile is not None and (profile.events, profile.completions) == (0, 0)
-    assert catch_up_everyone(db, settings=settings, library_cache=LibraryCache()) == 3
+    assert learn_waiting(db, settings, user_id) == 3
     with db.transaction(write=False) as session:
         rows = feedback_rows(session, user_id)
         profile = session.get(ProfileRow, user_id)

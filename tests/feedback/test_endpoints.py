@@ -253,11 +253,13 @@ def test_unanswered_items_count_as_not_completed_next_time(
     profile = user.profile("2026-11-24")
     assert profile["no_responses"] == 7
     assert profile["completions"] == 1
-    # Answering an item of the settled day late replaces its "no response", exactly once.
+    # Answering an item of the settled day late takes the place of its "no response", exactly
+    # once. Day two's answer waits to be learned from, so nothing has stored day one's "no
+    # response" yet: to the service this is the item's first answer.
     day_one = user.client.get(f"/api/v1/users/{user.id}/plans/2026-11-23", headers=user.headers)
     late = user.feedback(
         first_item(day_one.json())["item_id"], "completed", occurred_at=at("2026-11-24", "20:00")
     )
-    assert late.status_code == 200 and late.json()["status"] == "updated"
+    assert late.status_code == 201 and late.json()["status"] == "recorded"
     profile = user.profile("2026-11-24")
     assert (profile["no_responses"], profile["completions"], profile["events"]) == (6, 2, 8)

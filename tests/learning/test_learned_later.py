@@ -1,5 +1,6 @@
-"""Answers learned later (a batch's) leave the same learned state as answers learned at once,
-whoever learns them: the next plan, a profile read, or the learner catching up."""
+"""Answers learned later (a batch's, or single answers sent to the service) leave the same
+learned state as answers learned at once, whoever learns them: the next plan, a profile read,
+or the learner catching up."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 from habitloop.db import Database, create_db_engine
 from habitloop.feedback.schemas import FeedbackIn
 from habitloop.feedback.service import record_feedback
+from habitloop.feedback.waiting import record_answer
 from habitloop.learning.catch_up import catch_up_everyone
 from habitloop.learning.profiles import read_profile
 from habitloop.learning.repository import load_learning
@@ -58,17 +60,23 @@ def _events(user_id: uuid.UUID, day: date, items: list[Any], yesterday: list[Any
     return events
 
 
-def _record(db: Database, settings: Settings, events: list[dict], *, later: bool) -> None:
+# How the answers are sent: learned from at once, one by one (the library's call); in one batch
+# per day, or one by one to the service, both learned from later.
+AT_ONCE, BATCH, SINGLE = "at once", "in a batch", "one by one to the service"
+
+
+def _record(db: Database, settings: Settings, events: list[dict], how: str) -> None:
     cache = LibraryCache()
     now = datetime.fromisoformat(events[-1]["occurred_at"])
-    if later:
+    if how == BATCH:
         with db.transaction() as session:
             out = batch(session, settings, cache, events, now)
         assert out.failed == 0, out
         return
+    record = record_feedback if how == AT_ONCE else record_answer
     for event in events:
         with db.transaction() as session:
-            record_feedback(
+            record(
                 session,
                 settings=settings,
                 library_cache=cache,
@@ -78,9 +86,7 @@ def _record(db: Database, settings: Settings, events: list[dict], *, later: bool
             )
 
 
-def _history(
-    url: str, user_id: uuid.UUID, strategy: str, *, later: bool
-) -> Iterator[tuple[str, Any]]:
+def _history(url: str, user_id: uuid.UUID, strategy: str, how: str) -> Iterator[tuple[str, Any]]:
     """Plan and answer ``DAYS`` days; yields what each step leaves to compare."""
     settings = make_settings(url, default_strategy=strategy)
     db = Database(create_db_engine(settings))
@@ -94,7 +100,7 @@ def _history(
             with db.transaction() as session:
                 plan = make_plan(session, settings, cache, user_id, day)
             yield f"plan {day}", [item.slug for item in plan.items]
-            _record(db, settings, _events(user_id, day, plan.items, yesterday), later=later)
+            _record(db, settings, _events(user_id, day, plan.items, yesterday), how)
             yesterday = plan.items
         as_of = START + timedelta(days=DAYS)
         with db.transaction(write=False) as session:
@@ -137,25 +143,29 @@ def two_databases(
     )
 
 
+@pytest.mark.parametrize("how", [BATCH, SINGLE])
 def test_answers_learned_later_leave_the_state_answers_learned_at_once_leave(
-    two_databases: tuple[str, str],
+    two_databases: tuple[str, str], how: str
 ) -> None:
     user_id = uuid.uuid4()
     now_url, later_url = two_databases
-    at_once = list(_history(now_url, user_id, "adaptive", later=False))
-    later = list(_history(later_url, user_id, "adaptive", later=True))
+    at_once = list(_history(now_url, user_id, "adaptive", AT_ONCE))
+    later = list(_history(later_url, user_id, "adaptive", how))
     assert [name for name, _ in later] == [name for name, _ in at_once]
     for (name, expected), (_, got) in zip(at_once, later, strict=True):
         assert got == expected, name
 
 
-def test_the_bandit_sees_every_answer_learned_later_once(two_databases: tuple[str, str]) -> None:
+@pytest.mark.parametrize("how", [BATCH, SINGLE])
+def test_the_bandit_sees_every_answer_learned_later_once(
+    two_databases: tuple[str, str], how: str
+) -> None:
     """The bandit's predictions read the archetype's pool, which moves with every save, so
     its plans may part ways; each answer is still learned exactly once."""
     user_id = uuid.uuid4()
     now_url, later_url = two_databases
-    at_once = dict(_history(now_url, user_id, "bandit", later=False))
-    later = dict(_history(later_url, user_id, "bandit", later=True))
+    at_once = dict(_history(now_url, user_id, "bandit", AT_ONCE))
+    later = dict(_history(later_url, user_id, "bandit", how))
     assert later["answers in the model"] == at_once["answers in the model"] > 0
 
     def outcomes(answers: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:

@@ -14,7 +14,6 @@ from habitloop.core.phases import PhaseRules
 from habitloop.core.vocab import Outcome, Phase
 from habitloop.db import Database
 from habitloop.errors import NotFound
-from habitloop.learning.catch_up import catch_up_everyone
 from habitloop.learning.profiles import override_phase, read_profile
 from habitloop.learning.schemas import PhaseIn
 from habitloop.learning.service import (
@@ -27,7 +26,7 @@ from habitloop.learning.service import (
 from habitloop.learning.state import Learning
 from habitloop.settings import Settings
 from habitloop.tasks.service import LibraryCache
-from tests.support.domain import batch, feedback_rows, make_plan, user_with_plan
+from tests.support.domain import batch, feedback_rows, learn_waiting, make_plan, user_with_plan
 
 DAY = date(2026, 3, 2)
 NEXT = DAY + timedelta(days=1)
@@ -179,7 +178,7 @@ def test_a_pinned_phase_counts_answers_waiting_to_be_learned_as_before_it(
     assert rows.pending, "the batch's answers were to wait for the learner"
     assert user.phase_completions == 2
     # Once learned from, they count before the phase, not in it.
-    assert catch_up_everyone(db, settings=settings, library_cache=cache) == 2
+    assert learn_waiting(db, settings, user_id, cache) == 2
     with db.transaction(write=False) as session:
         state, _ = opened(session, settings, cache, user_id, NEXT)
     assert state.state.view(NEXT).completions - user.phase_completions == 0

@@ -16,6 +16,7 @@ from habitloop.db import Database
 from habitloop.feedback.batch import record_batch
 from habitloop.feedback.schemas import BatchIn, BatchOut, FeedbackIn
 from habitloop.feedback.service import Recorded, record_feedback
+from habitloop.learning.catch_up import catch_up
 from habitloop.models import FeedbackRow
 from habitloop.plans.schemas import PlanIn, PlanOut
 from habitloop.plans.service import generate_plan
@@ -97,6 +98,17 @@ def batch(
         authorise=lambda _: None,
         now=now,
     )
+
+
+def learn_waiting(
+    db: Database, settings: Settings, user_id: uuid.UUID, cache: LibraryCache | None = None
+) -> int:
+    """What the service's learner does for one user: learn from their waiting answers; how
+    many. (The suite shares its databases, so other tests' users may have answers waiting.)"""
+    with db.transaction() as session:
+        return catch_up(
+            session, settings=settings, library_cache=cache or LibraryCache(), user_ids=[user_id]
+        )
 
 
 def feedback_rows(session: Session, user_id: uuid.UUID) -> list[FeedbackRow]:

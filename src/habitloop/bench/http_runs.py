@@ -12,7 +12,7 @@ from pathlib import Path
 
 from habitloop.bench.config import BenchConfig
 from habitloop.bench.profile import Profile, record, summarise
-from habitloop.bench.scenarios import Workload, answers_per_request
+from habitloop.bench.scenarios import LEARNED_LATER, Workload, answers_per_request
 from habitloop.bench.servers import Server, ceiling_server, habitloop_server
 from habitloop.bench.wrk import Load, WrkResult, run_wrk
 from habitloop.db import Database, create_db_engine
@@ -64,23 +64,24 @@ class HttpRun:
     ceiling: WrkResult | None
     items_lent: int = 0
     recovery_s: float | None = 0.0
-    # Batches: how long after the run the workers' learner took to learn from its answers.
+    # Answers: how long after the run the workers' learner took to learn from them.
     learned_after_s: float | None = None
 
     @property
     def answers_learned_per_s(self) -> float | None:
         """Answers per second of the run and of learning from them afterwards."""
-        if self.scenario != "batch" or self.learned_after_s is None:
+        if self.scenario not in LEARNED_LATER or self.learned_after_s is None:
             return None
-        return (
-            self.answers_per_s * self.result.seconds / (self.result.seconds + self.learned_after_s)
-        )
+        seconds = self.result.seconds
+        return self.answers_per_s * seconds / (seconds + self.learned_after_s)
 
     @property
     def answers_per_s(self) -> float:
+        if self.scenario not in LEARNED_LATER:
+            return 0.0
         per = answers_per_request(self.scenario)
         ok = self.result.requests - self.result.non_2xx
-        return (ok * per - self.result.failed_events) / self.result.seconds if per > 1 else 0.0
+        return (ok * per - self.result.failed_events) / self.result.seconds
 
     @property
     def ratio(self) -> float | None:
@@ -146,7 +147,7 @@ def _scenario(
     db: Database,
 ) -> tuple[WrkResult, int, float | None, float | None]:
     """One run: its result, the answers it was lent, how long the server took to settle and
-    (batches) how long until its answers were learned from."""
+    (answers) how long until they were learned from."""
     name = f"{scenario}-w{server.workers}-c{connections}"
     load = workload.load(scenario, name)
     lent = len(workload.lent)
@@ -154,7 +155,7 @@ def _scenario(
     ended = time.monotonic()
     workload.consumed(scenario, result)
     settled = _settle(server.url, workload, result, config.settle_limit)
-    learned = _learned(db, ended, config.learn_limit) if scenario == "batch" else None
+    learned = _learned(db, ended, config.learn_limit) if scenario in LEARNED_LATER else None
     return result, lent, settled, learned
 
 

@@ -11,6 +11,7 @@ from habitloop.bench.core_costs import Timing
 from habitloop.bench.growth import Point
 from habitloop.bench.http_runs import HttpRun
 from habitloop.bench.runner import Results
+from habitloop.bench.scenarios import LEARNED_LATER
 from habitloop.bench.summaries import TARGET_USERS_PER_S
 from habitloop.bench.summaries import Timing as SummaryTiming
 
@@ -25,7 +26,7 @@ def _run_json(run: HttpRun) -> dict[str, Any]:
         "requests": r.requests,
         "seconds": round(r.seconds, 3),
         "requests_per_s": round(r.rps, 1),
-        "answers_per_s": round(run.answers_per_s, 1) if run.scenario == "batch" else None,
+        "answers_per_s": round(run.answers_per_s, 1) if run.scenario in LEARNED_LATER else None,
         "latency_ms": r.latency_ms,
         "statuses": {str(k): v for k, v in sorted(r.statuses.items())},
         "non_2xx": r.non_2xx,

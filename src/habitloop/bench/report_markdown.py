@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from habitloop.bench.scenarios import LEARNED_LATER
+
 NOTES = (
     "wrk is a closed-loop client: each connection sends its next request when the last one is "
     "answered, so a stalling server gets fewer requests and the tail is under-reported. Quote "
@@ -19,9 +21,10 @@ NOTES = (
     "idle after s: how long the server took after the run to answer a profile read again "
     "(the next run waits for that, and for about as long as the run's slowest answer); "
     "'> N' means it had not within N seconds.",
-    "Batches are recorded at once and learned from later by the workers' learner: learned "
-    "after s is how long after the run it took until no answer waited, and answers learned/s "
-    "counts that time too ('> N': not within N seconds).",
+    "Answers about plan items, single or in batches, are recorded at once and learned from "
+    "later by the workers' learner: learned after s is how long after the run it took until "
+    "no answer waited, and answers learned/s counts that time too ('> N': not within N "
+    "seconds).",
     "PostgreSQL is a throwaway local server (fsync and synchronous_commit off, shared_buffers "
     "{shared_buffers} MB: a quarter of the machine's memory); SQLite runs in "
     "WAL mode with synchronous=NORMAL, as the service configures it.",
@@ -43,7 +46,7 @@ def _idle(seconds: float | None, limit: float) -> str:
 
 
 def _learned(run: dict[str, Any], limit: float) -> str:
-    if run["scenario"] != "batch":
+    if run["scenario"] not in LEARNED_LATER:
         return "-"
     return _idle(run.get("learned_after_s"), limit)
 

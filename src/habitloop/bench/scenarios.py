@@ -136,5 +136,9 @@ def remaining(lines: list[Line], sent: list[int]) -> list[Line]:
     return [line for j, line in enumerate(lines) if j // threads >= sent[j % threads]]
 
 
+# The scenarios whose answers are stored at once and learned from later by the workers.
+LEARNED_LATER = ("feedback", "batch")
+
+
 def answers_per_request(scenario: str) -> int:
     return BATCH_SIZE if scenario == "batch" else 1

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Header, Response
 
 from habitloop.api.deps import CompatibilityPrincipal, ContextDep, CurrentPrincipal
 from habitloop.api.responses import ERRORS
-from habitloop.feedback import batch, service
+from habitloop.feedback import batch, waiting
 from habitloop.feedback.schemas import BatchIn, BatchOut, FeedbackIn, FeedbackOut, IdempotencyKey
 
 router = APIRouter(tags=["feedback"], responses=ERRORS)
@@ -29,7 +29,7 @@ async def post_feedback(
 ) -> FeedbackOut:
     principal.require_user(body.user_id)
     done = await ctx.write(
-        service.record_feedback,
+        waiting.record_answer,
         settings=ctx.settings,
         library_cache=ctx.library,
         body=body,

@@ -1,7 +1,8 @@
-"""Answers recorded now and learned from later: the batch path.
+"""Answers recorded now and learned from later: the service's path for answers about plan
+items, one at a time or in batches.
 
-A batch's answers are checked exactly as single answers are (the item, its day, repeats and
-keys) and stored in one insert, marked ``pending``; the user's learned state is not opened.
+Such answers are checked exactly as answers learned from at once are (the item, its day,
+repeats and keys) and stored, marked ``pending``; the user's learned state is not opened.
 It learns from them the next time it is opened (``learning.pending``): the user's next plan,
 answer or profile read, or the service's learner, whichever comes first.
 """
@@ -13,9 +14,10 @@ from uuid import UUID
 
 from sqlalchemy.orm import Session
 
+from habitloop.db import lock_user
 from habitloop.feedback.repository import Answer
 from habitloop.feedback.schemas import FeedbackIn, FeedbackOut
-from habitloop.feedback.service import Recorder
+from habitloop.feedback.service import Recorder, record_feedback, require_collection
 from habitloop.feedback.targets import Recorded, Target, row_fields
 from habitloop.settings import Settings
 from habitloop.tasks.service import LibrarySource
@@ -77,3 +79,30 @@ class WaitingRecorder(Recorder):
         self._insert_new()
         changed = [self._users[user_id] for user_id in sorted(self._changed)]
         users_repo.bump_revisions(self.session, changed)
+
+
+def record_answer(
+    session: Session,
+    *,
+    settings: Settings,
+    library_cache: LibrarySource,
+    body: FeedbackIn,
+    key: str | None,
+    now: datetime,
+) -> Recorded:
+    """One answer sent to the service. About a plan item, it is stored to be learned from
+    later, so the request neither reads nor rewrites the user's learned state; named by its
+    task, it is learned from now (``record_feedback``), since a name may resolve to an item a
+    waiting answer is about."""
+    if body.plan_item_id is None:
+        return record_feedback(
+            session, settings=settings, library_cache=library_cache, body=body, key=key, now=now
+        )
+    require_collection(settings)
+    lock_user(session, body.user_id)
+    recorder = WaitingRecorder(session, settings, library_cache)
+    recorder.take_locks({body.user_id})
+    recorder.prefetch([body])
+    done = recorder.record(body, key, now)
+    recorder.finish()
+    return done
