@@ -118,7 +118,7 @@ class Settings(BaseSettings):
         le=3600,
         validation_alias=_env("LEARNER_INTERVAL_SECONDS"),
         description=(
-            "how often each worker learns from answers a batch stored to be learned later; 0: "
+            "how often each worker learns from answers stored to be learned later; 0: "
             "never, leaving them to each user's next plan, answer or profile read and to "
             "`habitloop learning run`"
         ),
