@@ -1,5 +1,6 @@
-"""The learner: answers a batch stored are learned from exactly once, by whoever gets there
-first (a plan, an answer, the command, the service's learner), also while batches change them."""
+"""The learner: answers stored to be learned later are learned from exactly once, by whoever
+gets there first (a plan, an answer, the command, the service's learner), also while batches
+change them."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from typer.testing import CliRunner
 
 from habitloop.api.app import create_app
 from habitloop.cli import app
-from habitloop.db import Database
+from habitloop.db import Database, create_db_engine
 from habitloop.feedback.batch import record_batch
 from habitloop.feedback.schemas import BatchIn
 from habitloop.learning.catch_up import catch_up, catch_up_everyone, waiting_answers
@@ -25,7 +26,7 @@ from habitloop.learning.profiles import read_profile
 from habitloop.models import FeedbackRow
 from habitloop.settings import Settings
 from habitloop.tasks.service import LibraryCache
-from tests.conftest import auth, make_settings
+from tests.conftest import auth, make_settings, migrated_database_url
 from tests.support.cli_env import point_commands_at
 from tests.support.domain import feedback_rows, user_with_plan
 from tests.support.query_plans import reads_of, scans_whole
@@ -190,3 +191,39 @@ def test_one_catch_up_reads_each_archetypes_pool_once(db: Database, settings: Se
     assert learned == 6
     pool_reads = [s for s in statements if s.startswith("SELECT bandit_population.")]
     assert len(pool_reads) == 2, pool_reads
+
+
+def test_the_services_learner_works_through_a_backlog_without_pausing(
+    backend: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Six users waiting, one a round: the learner takes the next round at once after a full
+    one, instead of a round per interval (which would take six intervals)."""
+    url = migrated_database_url(
+        backend, request, tmp_path_factory, f"backlog_{uuid.uuid4().hex[:8]}"
+    )
+    interval = 1.5
+    slow = make_settings(
+        url,
+        learner_interval_seconds=interval,
+        learner_users_per_round=1,
+        learner_users_per_transaction=1,
+    )
+    db = Database(create_db_engine(slow))
+    try:
+        for _ in range(6):
+            user_id, plan = user_with_plan(db, slow, LibraryCache(), DAY)
+            _batch(db, slow, _answers(user_id, plan.items, 0))
+        with TestClient(create_app(slow)):
+            started = clock.monotonic()
+            while _waiting_anyone(db) and clock.monotonic() - started < 6 * interval:
+                clock.sleep(0.05)
+            took = clock.monotonic() - started
+        assert _waiting_anyone(db) == 0
+        assert took < 4 * interval, took
+    finally:
+        db.dispose()
+
+
+def _waiting_anyone(db: Database) -> int:
+    with db.transaction(write=False) as session:
+        return waiting_answers(session)

@@ -1,6 +1,8 @@
-"""The worker's learner: every second or so it learns from the answers batches stored to be
-learned later (``learning.catch_up``), a few users per transaction, each transaction admitted
-like a request, so it takes its turn at the database and never holds one for long."""
+"""The worker's learner: every second or so it learns from the answers stored to be learned
+later (``learning.catch_up``), a few users per transaction, each transaction admitted like a
+request, so it takes its turn at the database and never holds one for long. A round that
+found as many users as it may take is followed by the next at once: a backlog is learned as
+fast as those turns allow, not a round a second."""
 
 from __future__ import annotations
 
@@ -20,17 +22,20 @@ async def learn_waiting_answers(ctx: AppContext) -> None:
     while True:
         await asyncio.sleep(settings.learner_interval_seconds)
         try:
-            await _round(ctx)
+            while await _round(ctx):
+                pass
         except asyncio.CancelledError:
             raise
         except Exception:
             log.exception("learner_round_failed")
 
 
-async def _round(ctx: AppContext) -> None:
+async def _round(ctx: AppContext) -> bool:
+    """Learn for the users with waiting answers, up to a round's number; whether more may wait
+    (the round was full and learned something)."""
     settings = ctx.settings
     waiting = await ctx.read_as_service(waiting_users, settings.learner_users_per_round)
-    step = settings.learner_users_per_transaction
+    step, total = settings.learner_users_per_transaction, 0
     for start in range(0, len(waiting), step):
         learned = await ctx.write_as_service(
             catch_up,
@@ -39,3 +44,5 @@ async def _round(ctx: AppContext) -> None:
             user_ids=waiting[start : start + step],
         )
         ctx.metrics.learned_later.inc(learned)
+        total += learned
+    return len(waiting) >= settings.learner_users_per_round and total > 0

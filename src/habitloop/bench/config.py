@@ -40,7 +40,8 @@ class BenchConfig:
     settle_limit: float = 90.0
     # How long the workers' learner may take to learn from a batch run's answers.
     learn_limit: float = 600.0
-    samples: int = 50
+    # Plans timed at each growth point: medians of 50 moved by a tenth between runs.
+    samples: int = 200
     core_seconds: float = 1.0
     in_process: bool = True
     # One more run of plans and of answers with py-spy sampling the server (not measured).
