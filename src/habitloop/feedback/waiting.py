@@ -14,7 +14,6 @@ from uuid import UUID
 
 from sqlalchemy.orm import Session
 
-from habitloop.db import lock_user
 from habitloop.feedback.repository import Answer
 from habitloop.feedback.schemas import FeedbackIn, FeedbackOut
 from habitloop.feedback.service import Recorder, record_feedback, require_collection
@@ -36,8 +35,11 @@ class WaitingRecorder(Recorder):
         self._changed: set[UUID] = set()
 
     def prefetch(self, events: list[FeedbackIn]) -> None:
-        """The events' users, then their items with earlier answers: two queries for all."""
+        """The events' users, locked first (in order of their ids) so their revisions are read
+        under the lock, then their items with earlier answers: two queries for all."""
         users = {event.user_id for event in events}
+        for user_id in sorted(users):
+            self._lock(user_id)
         self._users.update(users_repo.get_users(self.session, users - self._users.keys()))
         if self._library is None:
             self._library = self.library_cache.current(self.session)
@@ -99,9 +101,7 @@ def record_answer(
             session, settings=settings, library_cache=library_cache, body=body, key=key, now=now
         )
     require_collection(settings)
-    lock_user(session, body.user_id)
     recorder = WaitingRecorder(session, settings, library_cache)
-    recorder.take_locks({body.user_id})
     recorder.prefetch([body])
     done = recorder.record(body, key, now)
     recorder.finish()
