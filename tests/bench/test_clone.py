@@ -18,7 +18,7 @@ from habitloop.core.completion_model import feature_space
 from habitloop.core.learned_documents import Pool, named_sums
 from habitloop.embedded import Habitloop
 from habitloop.learning import repository as learning_repository
-from habitloop.models import BanditModelRow, BanditPopulationRow, UserRow
+from habitloop.models import BanditModelRow, BanditPopulationRow, PlanItemRow, UserRow
 from habitloop.models.base import table_of
 from habitloop.plans import service as plans_service
 from habitloop.tasks.files import configured_library
@@ -175,3 +175,30 @@ def test_clones_keep_their_rows_references_intact(seeded: tuple[Seeded, Any]) ->
             )
         )
     assert (orphans, loose) == (0, 0)
+
+
+def test_a_clones_ids_sort_as_its_templates_do(seeded: tuple[Seeded, Any]) -> None:
+    """A copy keeps the time part of each id, so a clone's new rows append to its range of an
+    index as the template's did."""
+    data, settings = seeded
+    items = table_of(PlanItemRow)
+    template = data.templates[0].user_id
+    with Habitloop(settings=settings) as hl, hl.application.db.transaction(write=False) as session:
+        clone = session.scalar(
+            select(table_of(UserRow).c.user_id).where(
+                table_of(UserRow).c.archetype == data.templates[0].archetype.value,
+                table_of(UserRow).c.user_id != template,
+            )
+        )
+
+        def in_id_order(user_id: uuid.UUID) -> list[tuple[Any, int]]:
+            query = select(items.c.plan_date, items.c.position, items.c.item_id).where(
+                items.c.user_id == user_id
+            )
+            rows = sorted(session.execute(query), key=lambda r: r.item_id)
+            return [(r.plan_date, r.position) for r in rows]
+
+        order = in_id_order(template)
+        assert in_id_order(clone) == order
+        assert [day for day, _ in order] == sorted(day for day, _ in order)
+        assert len(order) >= DAYS * 7

@@ -65,11 +65,13 @@ CLONES = Table(
 
 
 def derived_id(dialect: str, column: str) -> str:
-    """SQL for the clone's copy of an id: the template's id with its last 48 bits replaced by
-    the clone's number (SQLite stores a UUID as 32 hex digits, PostgreSQL natively)."""
+    """SQL for the clone's copy of an id: the template's id with its last 32 bits replaced by
+    the clone's number. A time-ordered id keeps its time and counter in the bits before, a
+    random one 90 random bits: the copies stay unique and sort as the template's ids do.
+    SQLite stores a UUID as 32 hex digits, PostgreSQL natively."""
     if dialect == "sqlite":
-        return f"substr(src.{column}, 1, 20) || printf('%012x', c.clone_no)"
-    return f"overlay(src.{column}::text placing lpad(to_hex(c.clone_no), 12, '0') from 25)::uuid"
+        return f"substr(src.{column}, 1, 24) || printf('%08x', c.clone_no)"
+    return f"overlay(src.{column}::text placing lpad(to_hex(c.clone_no), 8, '0') from 29)::uuid"
 
 
 def copy_statement(model: type[Base], dialect: str) -> TextClause:

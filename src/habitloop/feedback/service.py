@@ -6,7 +6,7 @@ from collections.abc import Collection
 from dataclasses import replace
 from datetime import date, datetime
 from typing import Any, Literal
-from uuid import UUID, uuid4
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -17,6 +17,7 @@ from habitloop.core.library import Library, Task
 from habitloop.core.phases import PhaseRules
 from habitloop.core.vocab import Mode, Outcome, Strategy
 from habitloop.db import lock_user
+from habitloop.db.ids import new_id
 from habitloop.errors import BadRequest, Conflict, FeatureDisabled, NotFound
 from habitloop.feedback import repository as repo
 from habitloop.feedback.names import named_task
@@ -319,7 +320,7 @@ class Recorder:
         return existing.feedback_id
 
     def _add(self, user: User, target: Target, fields: dict[str, Any]) -> UUID:
-        feedback_id = uuid4()
+        feedback_id = new_id()
         item_id = target.item.item_id if target.item is not None else None
         self._inserts.append(
             {

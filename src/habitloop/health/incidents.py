@@ -6,7 +6,6 @@ so one time zone everywhere is what makes its comparisons and dates right."""
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -15,6 +14,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from habitloop.db.dates import utc_date
+from habitloop.db.ids import new_id
 from habitloop.models import IncidentRow
 from habitloop.models.incident import METHOD_LENGTH, ROUTE_LENGTH
 
@@ -77,7 +77,7 @@ def _utc(moment: datetime) -> datetime:
 def record(session: Session, incident: Incident) -> None:
     session.execute(
         insert(IncidentRow).values(
-            id=uuid.uuid4(),
+            id=new_id(),
             occurred_at=_utc(incident.occurred_at),
             method=incident.method[:METHOD_LENGTH],
             route=None if incident.route is None else incident.route[:ROUTE_LENGTH],

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -32,6 +32,7 @@ from habitloop.core.profile import archetype_priors, new_profile
 from habitloop.core.profile_document import from_document, to_document
 from habitloop.core.profile_view import has_tried, recent_completion_rate
 from habitloop.core.vocab import Archetype, Mode, Outcome, Phase, TimeBlock
+from habitloop.db.ids import new_id
 from habitloop.learning import model_repository as models
 from habitloop.learning import repository as repo
 from habitloop.learning.pending import learn_answer
@@ -160,7 +161,7 @@ def _settle_item(learning: Learning, library: Library, item: ItemRef) -> dict[st
     learning.learn(observation)
     return {
         "user_id": user.user_id,
-        "feedback_id": uuid4(),
+        "feedback_id": new_id(),
         "plan_item_id": item.item_id,
         "task_id": item.task_id,
         "plan_date": item.plan_date,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from uuid import uuid4
 
 from habitloop.core.modes import ModeDecision, ModeSource
 from habitloop.core.planner import PlanDraft, PlannedItem
@@ -17,6 +16,7 @@ from habitloop.core.vocab import (
     Strategy,
     TimeBlock,
 )
+from habitloop.db.ids import new_id
 from habitloop.plans.repository import Decision, StoredItem, StoredPlan
 from habitloop.plans.schemas import PlanItemOut, PlanOut
 from habitloop.users.repository import User
@@ -37,7 +37,7 @@ def plan_record(
 ) -> StoredPlan:
     return StoredPlan(
         user_id=user.user_id,
-        plan_id=uuid4(),
+        plan_id=new_id(),
         plan_date=day,
         archetype=user.archetype,
         mode=mode.mode.value,
@@ -56,7 +56,7 @@ def plan_record(
 def item_record(plan: StoredPlan, position: int, item: PlannedItem, mode: Mode) -> StoredItem:
     return StoredItem(
         user_id=plan.user_id,
-        item_id=uuid4(),
+        item_id=new_id(),
         plan_id=plan.plan_id,
         plan_date=plan.plan_date,
         position=position,
@@ -82,7 +82,7 @@ def decisions(
     return [
         Decision(
             user_id=plan.user_id,
-            decision_id=uuid4(),
+            decision_id=new_id(),
             plan_id=plan.plan_id,
             item_id=stored.item_id,
             decision_date=plan.plan_date,
