@@ -2,10 +2,10 @@
 together in every index keyed by ``(user_id, id)``.
 
 With random ids (version 4) each of a plan's items, decisions and settled answers lands on its
-own page of the user's part of those indexes, and that part grows with the user's history: a
-plan for a user with a year of answers wrote about 79 pages (SQLite) against 56 for a user with
-a day. Ordered by time, new rows append to the end of the user's range. The id still reveals
-nothing a row's own timestamps do not.
+own page of the user's part of those indexes, and that part grows with the user's history, so
+a plan wrote more pages the longer its user had answered. Ordered by time, new rows append to
+the end of the user's range. The id reveals when its row was made, which the row's own
+timestamps say anyway.
 """
 
 from __future__ import annotations
