@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Uuid, and_, bindparam, insert, select, text, tuple_, update
+from sqlalchemy import Uuid, and_, bindparam, func, insert, select, text, tuple_, update
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TupleType
 
@@ -57,9 +57,37 @@ _UNPLANNED = _ANSWER.where(
     FEEDBACK.c.outcome == bindparam("outcome"),
 )
 _INSERT = insert(FEEDBACK)
-_UPDATE = update(FEEDBACK).where(
-    FEEDBACK.c.user_id == bindparam("key_user_id"),
-    FEEDBACK.c.feedback_id == bindparam("key_feedback_id"),
+# What a changed answer rewrites: every field an answer sets, in one statement whatever the
+# answer gave, so a batch's changes run as one statement with many rows. A change without an
+# idempotency key keeps the one stored.
+REPLACED = (
+    "outcome",
+    "source",
+    "satisfaction_rating",
+    "skip_reason",
+    "continue_preference",
+    "notes",
+    "occurred_at",
+    "scheduled_at",
+    "minutes_from_schedule",
+    "pending",
+    "event",
+    "revision",
+)
+_REPLACE = (
+    update(FEEDBACK)
+    .where(
+        FEEDBACK.c.user_id == bindparam("key_user_id"),
+        FEEDBACK.c.feedback_id == bindparam("key_feedback_id"),
+    )
+    .values(
+        {
+            **{name: bindparam(f"new_{name}") for name in REPLACED},
+            "idempotency_key": func.coalesce(
+                bindparam("new_idempotency_key"), FEEDBACK.c.idempotency_key
+            ),
+        }
+    )
 )
 
 
@@ -152,11 +180,30 @@ def add_many(session: Session, rows: list[dict[str, Any]]) -> None:
     session.connection().execute(_INSERT, rows)
 
 
-def update_answer(
-    session: Session, user_id: UUID, feedback_id: UUID, values: dict[str, Any]
-) -> None:
-    keys = {"key_user_id": user_id, "key_feedback_id": feedback_id}
-    session.connection().execute(_UPDATE.values(**values), keys)
+@dataclass(frozen=True, slots=True)
+class Replacement:
+    """A stored answer's new fields (``REPLACED`` and ``idempotency_key``), to be written."""
+
+    user_id: UUID
+    feedback_id: UUID
+    fields: dict[str, Any]
+
+
+def replace_answers(session: Session, replacements: list[Replacement]) -> None:
+    """Rewrite answers in place, in one statement run for each (in order: a later change of
+    the same answer wins)."""
+    if not replacements:
+        return
+    params = [
+        {
+            "key_user_id": r.user_id,
+            "key_feedback_id": r.feedback_id,
+            "new_idempotency_key": r.fields.get("idempotency_key"),
+            **{f"new_{name}": r.fields[name] for name in REPLACED},
+        }
+        for r in replacements
+    ]
+    session.connection().execute(_REPLACE, params)
 
 
 @dataclass(frozen=True, slots=True)

@@ -73,6 +73,7 @@ class Recorder:
         self._answers: dict[tuple[UUID, UUID], Answer | None] = {}
         self._answering: dict[UUID, set[UUID]] = {}
         self._inserts: list[dict[str, Any]] = []
+        self._replacements: list[repo.Replacement] = []
         self._locked: set[UUID] = set()
 
     def prefetch(self, events: list[FeedbackIn]) -> None:
@@ -157,7 +158,7 @@ class Recorder:
                 self.session, state, self.library, before=day, answered=answered, into=self._inserts
             )
             learning.advance_phase(state, day, PhaseRules())
-        self._insert_new()
+        self._write_answers()
         learning.save_all(self.session, list(self._learning.values()))
         for state in self._learning.values():
             users_repo.bump_revision(self.session, state.user)
@@ -171,9 +172,13 @@ class Recorder:
             lock_user(self.session, user_id)
             self._locked.add(user_id)
 
-    def _insert_new(self) -> None:
+    def _write_answers(self) -> None:
+        """Insert the new answers and rewrite the changed ones, each kind in one statement.
+        Called before anything reads answers again, so a read sees every one written."""
         repo.add_many(self.session, self._inserts)
+        repo.replace_answers(self.session, self._replacements)
         self._inserts = []
+        self._replacements = []
 
     def _user(self, user_id: UUID) -> User:
         if user_id not in self._users:
@@ -222,20 +227,20 @@ class Recorder:
         return Target(task, None, local_day, block_for(task), None)
 
     def _keyed(self, user: User, key: str) -> Answer | None:
-        self._insert_new()
+        self._write_answers()
         return repo.by_key(self.session, user.user_id, key)
 
     def _existing(self, user: User, target: Target, outcome: Outcome) -> Answer | None:
         """The answer this one repeats or replaces: the item's, or the same unplanned one."""
         if target.item is None:
-            self._insert_new()
+            self._write_answers()
             return repo.unplanned(
                 self.session, user.user_id, target.task.id, target.day, outcome.value
             )
         cached = (user.user_id, target.item.item_id)
         if cached in self._answers:
             return self._answers[cached]
-        self._insert_new()
+        self._write_answers()
         return repo.by_item(self.session, user.user_id, target.item.item_id)
 
     def _learning_of(self, user: User, day: date) -> Learning:
@@ -302,9 +307,8 @@ class Recorder:
         return Recorded(FeedbackOut(feedback_id=feedback_id, status=verdict), code)
 
     def _replace(self, user: User, existing: Answer, fields: dict[str, Any]) -> UUID:
-        changes = {k: v for k, v in fields.items() if k != "idempotency_key" or v is not None}
-        changes["revision"] = existing.revision + 1
-        repo.update_answer(self.session, user.user_id, existing.feedback_id, changes)
+        changes = {**fields, "revision": existing.revision + 1}
+        self._replacements.append(repo.Replacement(user.user_id, existing.feedback_id, changes))
         if existing.plan_item_id is not None:
             # The next event about this item compares with the answer as it is now.
             self._answers[(user.user_id, existing.plan_item_id)] = replace(

@@ -76,9 +76,9 @@ class WaitingRecorder(Recorder):
         return Recorded(FeedbackOut(feedback_id=feedback_id, status="recorded"), 201)
 
     def finish(self) -> None:
-        """Insert the new answers; mark the users changed (a plan prepared before this is
-        stale)."""
-        self._insert_new()
+        """Write the new and changed answers; mark the users changed (a plan prepared before
+        this is stale)."""
+        self._write_answers()
         changed = [self._users[user_id] for user_id in sorted(self._changed)]
         users_repo.bump_revisions(self.session, changed)
 
