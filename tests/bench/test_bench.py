@@ -97,6 +97,10 @@ def test_a_tiny_bench_writes_a_complete_report_with_only_2xx(tmp_path: Path) -> 
     assert [p["size"] for p in report["history_growth"]] == [1, 3]
     assert [p["size"] for p in report["users_growth"]] == [24, 48]
     assert report["history_ratio"] > 0 and report["users_ratio"] > 0
+    small, large = report["users_growth"]
+    assert large["database_mb"] > small["database_mb"] > 0
+    assert all(p["read_mb"] is None or p["read_mb"] >= 0 for p in (small, large))
+    assert report["machine"]["memory_mb"] > 0
     text = md.read_text()
     for heading in ("## HTTP (wrk)", "## Seeding", "## Weekly summaries", "## In-process"):
         assert heading in text
@@ -115,6 +119,15 @@ def test_kept_databases_outlive_the_run(tmp_path: Path) -> None:
     with sqlite3.connect(kept) as connection:
         (users,) = connection.execute("SELECT count(*) FROM users").fetchone()
     assert users == 60
+
+
+def test_an_in_process_report_does_not_describe_http_runs(tmp_path: Path) -> None:
+    config = replace(tiny(tmp_path / "out", ()), history_days=(1, 2), scale_users=(12, 24))
+    md, _ = write_report(run_bench(config, lambda _name, _total: lambda _steps: None), config.out)
+    text = md.read_text()
+    assert "in-process figures only" in text and "## In-process" in text
+    assert "wrk" not in text and "connections" not in text
+    assert "read from disk MB" in text
 
 
 def test_runs_pick_up_where_the_last_one_stopped() -> None:

@@ -33,10 +33,27 @@ class Point:
     median_ms: float
     p95_ms: float
     samples: int
+    database_mb: float
+    read_mb: float | None  # read from storage, not the page cache, while the plans were timed
 
     @classmethod
-    def of(cls, size: int, timing: Timing) -> Point:
-        return cls(size, timing.median_us / 1000, timing.p95_us / 1000, timing.samples)
+    def of(cls, size: int, timing: Timing, path: Path, read: int | None) -> Point:
+        mb = 1024 * 1024
+        return cls(
+            size, timing.median_us / 1000, timing.p95_us / 1000, timing.samples,
+            path.stat().st_size / mb, None if read is None else read / mb,
+        )  # fmt: skip
+
+
+def _bytes_read() -> int | None:
+    """What this process has read from storage so far (Linux only): a growth that comes
+    from a file larger than the page cache shows up here, not in the work per plan."""
+    try:
+        text = Path("/proc/self/io").read_text()
+    except OSError:
+        return None
+    fields = dict(line.split(": ") for line in text.splitlines() if ": " in line)
+    return int(fields["read_bytes"]) if "read_bytes" in fields else None
 
 
 def _settings(path: Path, secret: str) -> Settings:
@@ -45,7 +62,9 @@ def _settings(path: Path, secret: str) -> Settings:
     return load_settings(database_url=f"sqlite:///{path}", jwt_secret=secret)
 
 
-def _next_plans(hl: Habitloop, users: Sequence[uuid.UUID], day_after: int) -> Timing:
+def _next_plans(
+    hl: Habitloop, users: Sequence[uuid.UUID], day_after: int, size: int, path: Path
+) -> Point:
     """One plan each for ``users``, for the day after their ``day_after`` days of history
     and today's plan."""
     day = (HISTORY_START + timedelta(days=day_after + 1)).isoformat()
@@ -56,7 +75,11 @@ def _next_plans(hl: Habitloop, users: Sequence[uuid.UUID], day_after: int) -> Ti
     def plan(i: int) -> object:
         return hl.plan(measured[i], {"date": day})
 
-    return time_calls(plan, math.inf, limit=len(measured))
+    before = _bytes_read()
+    timing = time_calls(plan, math.inf, limit=len(measured))
+    after = _bytes_read()
+    read = None if before is None or after is None else after - before
+    return Point.of(size, timing, path, read)
 
 
 def history_growth(
@@ -82,7 +105,7 @@ def history_growth(
                 copy_rows(connection, clones, number[0])
                 raise_population(connection, clones, space)
             number[0] += samples + WARM_UP
-            points.append(Point.of(n, _next_plans(hl, clones.user_ids, n)))
+            points.append(_next_plans(hl, clones.user_ids, n, n, path))
             advance(1)
 
         drive(
@@ -112,6 +135,6 @@ def users_growth(
         sample = Random(size).sample(fresh, min(samples + WARM_UP, len(fresh)))
         measured.update(sample)
         with Habitloop(settings=settings) as hl:
-            points.append(Point.of(len(seeded.user_ids), _next_plans(hl, sample, days)))
+            points.append(_next_plans(hl, sample, days, len(seeded.user_ids), path))
         advance(1)
     return points, seeded

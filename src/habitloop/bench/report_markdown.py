@@ -30,6 +30,13 @@ NOTES = (
     "WAL mode with synchronous=NORMAL, as the service configures it.",
 )
 
+READS = (
+    "database MB is the SQLite file's size; read from disk MB is what the timed plans read "
+    "from storage rather than the page cache ('-' where the system does not say). Where the "
+    "file outgrows the memory left for the page cache, plans wait for the disk, and the ratio "
+    "measures the disk more than the work a plan does."
+)
+
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
@@ -171,21 +178,30 @@ def _in_process(data: dict[str, Any]) -> list[str]:
             continue
         lines += [f"Plan latency through the service, in-process, by {label} (SQLite):", ""]
         lines += _table(
-            (label, "median ms", "p95 ms", "plans"),
-            [(f"{p['size']:,}", _num(p["median_ms"], 2), _num(p["p95_ms"], 2), p["samples"])
-             for p in points],
+            (label, "median ms", "p95 ms", "plans", "database MB", "read from disk MB"),
+            [(f"{p['size']:,}", _num(p["median_ms"], 2), _num(p["p95_ms"], 2), p["samples"],
+              _num(p["database_mb"]), _num(p["read_mb"])) for p in points],
         )  # fmt: skip
         ratio = data[f"{key}_ratio"]
         lines += [f"Median at {points[-1]['size']:,} / at {points[0]['size']:,} {label}: "
                   f"**{_num(ratio, 2)}x**", ""]  # fmt: skip
+    if data["history_growth"] or data["users_growth"]:
+        lines += [READS, ""]
     return lines
 
 
-def to_markdown(data: dict[str, Any]) -> str:
+def _header(data: dict[str, Any]) -> list[str]:
     config, machine = data["config"], data["machine"]
+    memory = machine.get("memory_mb")
     lines = [
         "# habitloop bench" + (" (quick)" if config["quick"] else ""), "",
-        f"{machine['cores']} cores, {machine['platform']}, Python {machine['python']}. "
+        f"{machine['cores']} cores"
+        + (f", {memory / 1024:,.1f} GiB of memory" if memory else "")
+        + f", {machine['platform']}, Python {machine['python']}.",
+    ]  # fmt: skip
+    if not data["http"]:
+        return [*lines, "No HTTP runs in this report: in-process figures only.", ""]
+    lines += [
         f"{config['users']:,} users with {config['days']} days of history; runs of "
         f"{config['duration']:g} s at {', '.join(map(str, config['connections']))} connections "
         f"with {', '.join(map(str, config['workers']))} worker(s).", "",
@@ -198,7 +214,12 @@ def to_markdown(data: dict[str, Any]) -> str:
         )
         for n in NOTES
     ]
-    lines += [f"- {n}" for n in notes] + [""]
+    return lines + [f"- {n}" for n in notes] + [""]
+
+
+def to_markdown(data: dict[str, Any]) -> str:
+    config = data["config"]
+    lines = _header(data)
     if data["http"]:
         lines += [
             "## HTTP (wrk)",

@@ -197,8 +197,18 @@ def run_bench(config: BenchConfig, start_phase: PhaseStarter) -> Results:
 def _machine() -> dict[str, Any]:
     return {
         "cores": os.cpu_count(),
+        "memory_mb": _memory_mb(),
         "platform": platform.platform(),
         "python": platform.python_version(),
         "wrk_threads": THREADS,
         "postgres_shared_buffers_mb": shared_buffers_mb(),
     }
+
+
+def _memory_mb() -> int | None:
+    """The machine's memory: the users' growth is only a measure of the work per plan while
+    the database fits in what is left of it for the page cache."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // (1024 * 1024)
+    except (ValueError, OSError):
+        return None
