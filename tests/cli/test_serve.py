@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import socket
 import subprocess
@@ -10,6 +11,14 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from habitloop.api.app import create_app
+from habitloop.application import Application
+from habitloop.cli.serve import app_factory
+from habitloop.heap import THRESHOLDS
+from habitloop.settings import load_settings
 
 STARTUP_SECONDS = 30
 
@@ -62,3 +71,26 @@ def test_serve_answers_health_then_stops(tmp_path: Path) -> None:
     assert "library v1" in banner
     # With no secret configured, the service made one next to the database, owner-only.
     assert ((tmp_path / ".habitloop_jwt_secret").stat().st_mode & 0o777) == 0o600
+
+
+def test_only_a_served_worker_sets_its_startup_heap_aside(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in [n for n in os.environ if n.startswith("HABITLOOP_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+    url = f"sqlite:///{tmp_path}/worker.db"
+    monkeypatch.setenv("HABITLOOP_DATABASE_URL", url)
+    monkeypatch.setenv("HABITLOOP_LEARNER_INTERVAL_SECONDS", "0")
+    Application.start(load_settings(), migrate=True).close()
+    threshold, frozen = gc.get_threshold(), gc.get_freeze_count()
+    try:
+        with TestClient(create_app(load_settings())):  # an app inside someone else's process
+            assert (gc.get_threshold(), gc.get_freeze_count()) == (threshold, frozen)
+        with TestClient(app_factory()) as client:
+            assert client.get("/api/health").status_code == 200
+            assert gc.get_freeze_count() > frozen
+            assert gc.get_threshold() == THRESHOLDS
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*threshold)

@@ -19,6 +19,7 @@ from habitloop.auth import resolve_secret
 from habitloop.checkins.endpoints import router as checkins_router
 from habitloop.feedback.endpoints import router as feedback_router
 from habitloop.health.endpoints import router as health_router
+from habitloop.heap import settle_after_startup
 from habitloop.learning.endpoints import router as learning_router
 from habitloop.logging import configure_logging
 from habitloop.plans.endpoints import router as plans_router
@@ -44,7 +45,9 @@ def build_context(settings: Settings, metrics: AppMetrics) -> AppContext:
     return AppContext(application, secret, metrics)
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, settle_heap: bool = False) -> FastAPI:
+    """The API and pages. ``settle_heap`` is for a process that serves only this app (as
+    ``habitloop serve`` does): what startup built is set aside from garbage collection."""
     settings = settings or load_settings()
     metrics = AppMetrics()
 
@@ -54,6 +57,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ctx = build_context(settings, metrics)
         metrics.watch_pool(ctx.db.engine)
         app.state.ctx = ctx
+        if settle_heap:
+            settle_after_startup()
         learner = None
         if settings.learner_interval_seconds > 0:
             learner = asyncio.create_task(learn_waiting_answers(ctx), name="learner")

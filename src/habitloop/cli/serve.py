@@ -30,7 +30,7 @@ def app_factory() -> FastAPI:
     # Imported here so that commands other than `serve` do not pay for FastAPI's import.
     from habitloop.api.app import create_app
 
-    return create_app(load_settings())
+    return create_app(load_settings(), settle_heap=True)
 
 
 @reports_errors
@@ -69,7 +69,8 @@ def serve(
         markup=False,
     )
     if workers == 1:
-        uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level)
+        app = create_app(settings, settle_heap=True)
+        uvicorn.run(app, host=host, port=port, log_level=settings.log_level)
     else:
         uvicorn.run(
             f"{__name__}:app_factory",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import multiprocessing
 import queue
 import threading
@@ -13,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from habitloop.core.library import Library, load_library_file
+from habitloop.heap import settle_after_startup
 from habitloop.sim.harness import ALL_STRATEGIES, DIAGNOSTIC_STRATEGIES, RunConfig, run
 from habitloop.sim.records import DayRecord, write_jsonl
 from habitloop.tasks.files import shipped_library_path
@@ -43,19 +43,6 @@ def expand(strategies: Sequence[str]) -> list[str]:
     if unknown:
         raise ValueError(f"unknown strategy {', '.join(unknown)}; choose from {', '.join(known)}")
     return list(strategies)
-
-
-# A worker allocates millions of short-lived objects (rows, events, plans) and keeps few: at
-# the default thresholds the cyclic collector ran so often that it took about a tenth of a
-# bandit run (80 users, 28 days, two paired runs: 6.47 and 6.25 -> 5.86 and 5.30 ms CPU per
-# user-day). Reference counting still frees everything that is not in a cycle.
-GC_THRESHOLDS = (100_000, 50, 100)
-
-
-def _worker_setup() -> None:
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def _job(strategy: str, config: RunConfig, library_path: str, updates: Any) -> list[DayRecord]:
@@ -103,7 +90,7 @@ def run_many(
     listener = threading.Thread(target=relay, daemon=True)
     listener.start()
     try:
-        with ProcessPoolExecutor(max_workers=max(1, workers), initializer=_worker_setup) as pool:
+        with ProcessPoolExecutor(max(1, workers), initializer=settle_after_startup) as pool:
             futures = [pool.submit(_job, s, c, path, updates) for s, c in jobs]
             for future in as_completed(futures):
                 records.extend(future.result())
