@@ -32,12 +32,15 @@ SERVER_OPTIONS = (
 )
 
 
+def machine_memory_mb() -> int:
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20
+
+
 def shared_buffers_mb() -> int:
     """A quarter of the machine's memory (PostgreSQL's usual start for a server of its own;
     at least its 128 MB default), so that a database the size of the benchmark's stays in
     the server's cache as a production one's working set would."""
-    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    return max(128, total // 4 // 2**20)
+    return max(128, machine_memory_mb() // 4)
 
 
 class PostgresMissing(RuntimeError):

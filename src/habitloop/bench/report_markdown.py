@@ -192,12 +192,10 @@ def _in_process(data: dict[str, Any]) -> list[str]:
 
 def _header(data: dict[str, Any]) -> list[str]:
     config, machine = data["config"], data["machine"]
-    memory = machine.get("memory_mb")
     lines = [
         "# habitloop bench" + (" (quick)" if config["quick"] else ""), "",
-        f"{machine['cores']} cores"
-        + (f", {memory / 1024:,.1f} GiB of memory" if memory else "")
-        + f", {machine['platform']}, Python {machine['python']}.",
+        f"{machine['cores']} cores, {machine['memory_mb'] / 1024:,.1f} GiB of memory, "
+        f"{machine['platform']}, Python {machine['python']}.",
     ]  # fmt: skip
     if not data["http"]:
         return [*lines, "No HTTP runs in this report: in-process figures only.", ""]

@@ -30,6 +30,7 @@ from habitloop.bench.postgres import (
     PostgresMissing,
     create_database,
     find_bindir,
+    machine_memory_mb,
     postgres_server,
     shared_buffers_mb,
     without_row_security,
@@ -197,18 +198,11 @@ def run_bench(config: BenchConfig, start_phase: PhaseStarter) -> Results:
 def _machine() -> dict[str, Any]:
     return {
         "cores": os.cpu_count(),
-        "memory_mb": _memory_mb(),
+        # the users' growth measures the work per plan only while the database fits in what
+        # is left of this for the page cache
+        "memory_mb": machine_memory_mb(),
         "platform": platform.platform(),
         "python": platform.python_version(),
         "wrk_threads": THREADS,
         "postgres_shared_buffers_mb": shared_buffers_mb(),
     }
-
-
-def _memory_mb() -> int | None:
-    """The machine's memory: the users' growth is only a measure of the work per plan while
-    the database fits in what is left of it for the page cache."""
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // (1024 * 1024)
-    except (ValueError, OSError):
-        return None
